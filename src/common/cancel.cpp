@@ -1,0 +1,46 @@
+#include "common/cancel.h"
+
+#include <random>
+#include <string>
+
+namespace gigent {
+
+void Cancellation::cancel() {
+  {
+    std::lock_guard lock(mutex_);
+    cancelled_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+}
+
+bool Cancellation::wait_for(std::chrono::milliseconds d) const {
+  std::unique_lock lock(mutex_);
+  return !cv_.wait_for(lock, d, [this] { return cancelled_.load(std::memory_order_acquire); });
+}
+
+SystemClock& SystemClock::instance() {
+  static SystemClock clock;
+  return clock;
+}
+
+RealSleeper& RealSleeper::instance() {
+  static RealSleeper sleeper;
+  return sleeper;
+}
+
+std::chrono::milliseconds jittered(std::chrono::milliseconds d, double fraction) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> dist(1.0 - fraction, 1.0 + fraction);
+  return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(d.count()) * dist(rng)));
+}
+
+std::string human_duration(std::chrono::milliseconds d) {
+  long long ms = d.count();
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  long long s = ms / 1000;
+  if (s < 120) return std::to_string(s) + " s";
+  if (s < 7200) return std::to_string(s / 60) + " min";
+  return std::to_string(s / 3600) + " h";
+}
+
+}  // namespace gigent

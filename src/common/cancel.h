@@ -1,0 +1,60 @@
+#pragma once
+// One cancellation signal for shutdown, shared by every loop, and an injectable
+// clock and sleeper so retry schedules are tested without waiting.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+
+namespace gigent {
+
+class Cancellation {
+ public:
+  void cancel();
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  // Waits up to `d`; returns false when cancelled before or during the wait.
+  bool wait_for(std::chrono::milliseconds d) const;
+
+ private:
+  std::atomic<bool> cancelled_{false};
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::steady_clock::time_point now() const = 0;
+  virtual std::chrono::system_clock::time_point wall() const = 0;
+};
+
+class Sleeper {
+ public:
+  virtual ~Sleeper() = default;
+  // Returns false when `cancel` fired before the time was up.
+  virtual bool sleep_for(std::chrono::milliseconds d, const Cancellation& cancel) = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::steady_clock::time_point now() const override { return std::chrono::steady_clock::now(); }
+  std::chrono::system_clock::time_point wall() const override { return std::chrono::system_clock::now(); }
+  static SystemClock& instance();
+};
+
+class RealSleeper final : public Sleeper {
+ public:
+  bool sleep_for(std::chrono::milliseconds d, const Cancellation& cancel) override {
+    return cancel.wait_for(d);
+  }
+  static RealSleeper& instance();
+};
+
+// Uniform random jitter: returns d scaled by a factor in [1 - fraction, 1 + fraction].
+std::chrono::milliseconds jittered(std::chrono::milliseconds d, double fraction);
+
+// "2 min", "45 s", "350 ms", "3 h": for log lines meant for people.
+std::string human_duration(std::chrono::milliseconds d);
+
+}  // namespace gigent

@@ -1,0 +1,67 @@
+#pragma once
+// A small libcurl client. One Client owns one easy handle, so connections are
+// kept alive and reused between calls; a Client is used by one thread at a time.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/cancel.h"
+
+namespace gigent::http {
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds total_timeout{30000};
+  std::size_t max_response_bytes = 64u << 20;  // a larger body fails the call
+};
+
+struct ClientResponse {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // keys lowercased
+  std::optional<std::string> header(const std::string& lowercase_name) const;
+};
+
+// Either a response (any status) or a transport failure.
+struct ClientResult {
+  ClientResponse response;
+  std::string error;       // empty when a response arrived
+  bool timed_out = false;  // the connect or total timeout fired
+  bool cancelled = false;  // the Cancellation fired mid-transfer
+  bool ok() const { return error.empty(); }
+};
+
+// The seam the providers and the marketplace client are written against, so
+// tests can swap the network for a scripted fake.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual ClientResult perform(const ClientRequest& request) = 0;
+};
+
+class Client final : public Transport {
+ public:
+  // `cancel`, when given, aborts a transfer in flight within ~100 ms of firing.
+  explicit Client(const Cancellation* cancel = nullptr);
+  ~Client() override;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  ClientResult perform(const ClientRequest& request) override;
+
+ private:
+  void* handle_;  // CURL*
+  const Cancellation* cancel_;
+};
+
+// Percent-encodes a query value.
+std::string url_encode(const std::string& value);
+
+}  // namespace gigent::http
