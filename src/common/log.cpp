@@ -27,7 +27,7 @@ class JsonLineSink final : public spdlog::sinks::base_sink<Mutex> {
     std::time_t t = secs.count();
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char stamp[40];
+    char stamp[128];
     std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<long long>(millis));
@@ -60,7 +60,8 @@ spdlog::sink_ptr make_sink(const Options& o) {
     sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   else
     sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  sink->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %-5l %-10n %v", spdlog::pattern_time_type::utc);
+  sink->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %-5l %-10n %v",
+                                                                  spdlog::pattern_time_type::utc));
   return sink;
 }
 

@@ -70,8 +70,9 @@ class Server {
   // A timer on the server's threads, for long-poll deadlines and delays.
   void run_after(std::chrono::milliseconds delay, std::function<void()> fn);
 
+  struct Impl;  // public only so the connection class in server.cpp can name it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,161 @@
+// The HTTP layer both binaries stand on: a real Beast server on a loopback
+// port and the libcurl client, talking over real sockets.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "http/client.h"
+#include "http/server.h"
+
+using namespace gigent;
+
+namespace {
+http::ClientRequest get(const std::string& url) {
+  http::ClientRequest r;
+  r.url = url;
+  return r;
+}
+}  // namespace
+
+TEST(HttpRoundTrip, EchoesMethodPathQueryHeadersAndBody) {
+  http::Server server({}, [](http::Request&& req, http::Reply reply) {
+    http::Response res;
+    res.body = req.method + "|" + req.path + "|" + req.query["a"] + "|" + req.header("x-api-key").value_or("-") +
+               "|" + req.body;
+    res.headers.push_back({"X-Test", "yes"});
+    reply(std::move(res));
+  });
+  server.start();
+  http::Client client;
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/api/x%20y?a=b+c%26d";
+  req.headers = {{"X-API-Key", "k1"}};
+  req.body = R"({"n":1})";
+  auto result = client.perform(req);
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.response.status, 200);
+  EXPECT_EQ(result.response.body, R"(POST|/api/x y|b c&d|k1|{"n":1})");
+  EXPECT_EQ(result.response.header("x-test"), "yes");
+}
+
+TEST(HttpRoundTrip, KeepAliveReusesOneConnection) {
+  http::Server server({}, [](http::Request&&, http::Reply reply) { reply(http::Response{}); });
+  server.start();
+  http::Client client;
+  auto url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(client.perform(get(url)).ok());
+  EXPECT_EQ(server.open_connections(), 1u);
+}
+
+TEST(HttpRoundTrip, ReplyFromAnotherThreadLater) {
+  http::Server server({}, [](http::Request&&, http::Reply reply) {
+    std::thread([reply] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      http::Response res;
+      res.status = 202;
+      res.body = "late";
+      reply(res);
+    }).detach();
+  });
+  server.start();
+  http::Client client;
+  auto result = client.perform(get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.response.status, 202);
+  EXPECT_EQ(result.response.body, "late");
+}
+
+TEST(HttpRoundTrip, TimerAnswersAParkedRequest) {
+  http::Server* self = nullptr;
+  http::Server server({}, [&self](http::Request&&, http::Reply reply) {
+    self->run_after(std::chrono::milliseconds(30), [reply] { reply(http::Response{}); });
+  });
+  self = &server;
+  server.start();
+  http::Client client;
+  EXPECT_TRUE(client.perform(get("http://127.0.0.1:" + std::to_string(server.port()) + "/")).ok());
+}
+
+TEST(HttpRoundTrip, DroppedReplyClosesTheConnection) {
+  http::Server server({}, [](http::Request&&, http::Reply) {});
+  server.start();
+  http::Client client;
+  auto result = client.perform(get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
+  EXPECT_FALSE(result.ok());
+}
+
+TEST(HttpRoundTrip, OversizedBodyGets413WithJsonError) {
+  http::ServerOptions options;
+  options.body_limit = 1024;
+  http::Server server(options, [](http::Request&&, http::Reply reply) { reply(http::Response{}); });
+  server.start();
+  http::Client client;
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  req.body.assign(4096, 'x');
+  auto result = client.perform(req);
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.response.status, 413);
+  EXPECT_NE(result.response.body.find("\"error\""), std::string::npos);
+}
+
+TEST(HttpRoundTrip, TruncatedBodyIsATransportError) {
+  http::Server server({}, [](http::Request&&, http::Reply reply) {
+    http::Response res;
+    res.body = std::string(1000, 'a');
+    res.truncate_body_at = 10;
+    reply(res);
+  });
+  server.start();
+  http::Client client;
+  auto result = client.perform(get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
+  EXPECT_FALSE(result.ok());
+}
+
+TEST(HttpRoundTrip, TotalTimeoutCutsAHang) {
+  std::vector<http::Reply> parked;
+  std::mutex m;
+  http::Server server({}, [&](http::Request&&, http::Reply reply) {
+    std::lock_guard lock(m);
+    parked.push_back(std::move(reply));
+  });
+  server.start();
+  http::Client client;
+  auto req = get("http://127.0.0.1:" + std::to_string(server.port()) + "/");
+  req.total_timeout = std::chrono::milliseconds(200);
+  auto result = client.perform(req);
+  EXPECT_FALSE(result.ok());
+  EXPECT_TRUE(result.timed_out);
+  server.stop();
+}
+
+TEST(HttpRoundTrip, CancellationAbortsATransferInFlight) {
+  std::vector<http::Reply> parked;
+  std::mutex m;
+  http::Server server({}, [&](http::Request&&, http::Reply reply) {
+    std::lock_guard lock(m);
+    parked.push_back(std::move(reply));
+  });
+  server.start();
+  Cancellation cancel;
+  http::Client client(&cancel);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    cancel.cancel();
+  });
+  auto result = client.perform(get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
+  canceller.join();
+  EXPECT_FALSE(result.ok());
+  EXPECT_TRUE(result.cancelled);
+  server.stop();
+}
+
+TEST(HttpRoundTrip, ConnectionRefusedIsAnError) {
+  http::Client client;
+  auto req = get("http://127.0.0.1:1/");
+  auto result = client.perform(req);
+  EXPECT_FALSE(result.ok());
+  EXPECT_FALSE(result.error.empty());
+}
