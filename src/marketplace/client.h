@@ -1,0 +1,75 @@
+#pragma once
+// Speaks the Gigent REST API (../shared/GIGENT_API.md) and nothing else: no
+// retries, no policy. Works against gigent-server and the deployed Node
+// service, whose error bodies are sometimes HTML.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "http/client.h"
+
+namespace gigent::marketplace {
+
+struct Endpoint {
+  std::string base_url;  // "http://localhost:3000", no trailing slash
+  std::string api_key;   // sent as X-API-Key when not empty
+  std::chrono::milliseconds timeout{15000};
+};
+
+struct ApiResult {
+  int status = 0;              // 0: no HTTP response (connection refused, timeout, ...)
+  nlohmann::json body;         // parsed JSON, or null when the body was not JSON
+  std::string error;           // empty on 2xx; otherwise what went wrong, for logs
+  bool ok() const { return status >= 200 && status < 300 && error.empty(); }
+  bool transport_failed() const { return status == 0; }
+  bool retryable() const { return status == 0 || status == 408 || status == 429 || status >= 500; }
+};
+
+struct Page {
+  int limit = 100;
+  int offset = 0;
+};
+
+class MarketplaceClient {
+ public:
+  MarketplaceClient(Endpoint endpoint, std::shared_ptr<http::Transport> transport);
+  // Owns a fresh libcurl client whose transfers stop when `cancel` fires.
+  MarketplaceClient(Endpoint endpoint, const Cancellation* cancel = nullptr);
+
+  ApiResult health();
+  ApiResult register_agent(const nlohmann::json& agent);
+  ApiResult heartbeat(const std::string& agent_id);
+  ApiResult get_agent(const std::string& agent_id);
+  ApiResult list_gigs(const std::string& agent_id, Page page);
+  ApiResult create_gig(const nlohmann::json& gig);
+  ApiResult update_gig(const std::string& gig_id, const nlohmann::json& changes);
+  // role "seller" | "buyer"; status may be empty; wait_seconds > 0 asks for a long-poll.
+  ApiResult list_orders(const std::string& agent_id, const std::string& role, const std::string& status, Page page,
+                        int wait_seconds = 0);
+  ApiResult get_order(const std::string& order_id);
+  ApiResult place_order(const nlohmann::json& order);
+  ApiResult set_order_status(const std::string& order_id, const std::string& status, const std::string& agent_id);
+  ApiResult deliver(const std::string& order_id, const std::string& agent_id, const nlohmann::json& delivery_data);
+  ApiResult post_message(const std::string& order_id, const std::string& sender_id, const std::string& content);
+
+  const Endpoint& endpoint() const { return endpoint_; }
+
+ private:
+  ApiResult call(const std::string& method, const std::string& path, const nlohmann::json* body,
+                 std::chrono::milliseconds timeout);
+  Endpoint endpoint_;
+  std::shared_ptr<http::Transport> transport_;
+};
+
+// Turns an API row's JSON-encoded-as-string field (tags, input_data,
+// delivery_data) into real JSON; an object or array is returned as is, a
+// string that is not JSON is returned as a JSON string.
+nlohmann::json decode_embedded_json(const nlohmann::json& value);
+
+// The "error" text of an error body, or a short, printable excerpt of a non-JSON one.
+std::string describe_error(int status, const std::string& raw_body, const nlohmann::json& parsed);
+
+}  // namespace gigent::marketplace
