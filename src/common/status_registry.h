@@ -1,0 +1,43 @@
+#pragma once
+// Every loop (heartbeat, poller, workers) reports what it is doing here; the
+// daemon's state file, and so `gigent-runtime status`, read it.
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace gigent {
+
+struct LoopStatus {
+  std::string state = "starting";  // "sleeping", "polling", "sending", "stopped", ...
+  std::optional<std::chrono::system_clock::time_point> last_success;
+  std::optional<std::chrono::system_clock::time_point> last_failure;
+  std::string last_error;
+  long long successes = 0;
+  long long failures = 0;
+};
+
+class StatusRegistry {
+ public:
+  void set_state(const std::string& loop, const std::string& state);
+  void record_success(const std::string& loop);
+  void record_failure(const std::string& loop, const std::string& error);
+  LoopStatus get(const std::string& loop) const;
+  nlohmann::json snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, LoopStatus> loops_;
+};
+
+// "heartbeat failed: connection refused; retry in 30 s; last success 2 min ago"
+std::string failure_message(const std::string& what, const std::string& error, std::chrono::milliseconds retry_in,
+                            const std::optional<std::chrono::system_clock::time_point>& last_success);
+
+// "2026-02-15T16:37:04Z"
+std::string iso8601(std::chrono::system_clock::time_point t);
+
+}  // namespace gigent

@@ -1,0 +1,42 @@
+#include "heartbeat/heartbeat.h"
+
+#include "common/log.h"
+
+namespace gigent::heartbeat {
+
+static const char* kLoop = "heartbeat";
+
+HeartbeatLoop::HeartbeatLoop(marketplace::MarketplaceClient client, std::string agent_id,
+                             std::chrono::milliseconds interval, StatusRegistry& status, Sleeper& sleeper)
+    : client_(std::move(client)), agent_id_(std::move(agent_id)), interval_(interval), status_(status),
+      sleeper_(sleeper) {}
+
+bool HeartbeatLoop::beat_once() {
+  static auto log = log::get(kLoop);
+  status_.set_state(kLoop, "sending");
+  auto before = status_.get(kLoop);
+  auto result = client_.heartbeat(agent_id_);
+  if (result.ok()) {
+    status_.record_success(kLoop);
+    bool was_failing = before.last_failure && (!before.last_success || *before.last_failure > *before.last_success);
+    if (was_failing)
+      log->info("heartbeat recovered");
+    else
+      log->debug("heartbeat ok (last_seen {})", result.body.value("last_seen", "?"));
+    return true;
+  }
+  status_.record_failure(kLoop, result.error);
+  log->warn(failure_message("heartbeat", result.error, interval_, before.last_success));
+  return false;
+}
+
+void HeartbeatLoop::run(const Cancellation& stop) {
+  while (!stop.cancelled()) {
+    beat_once();
+    status_.set_state(kLoop, "sleeping");
+    if (!sleeper_.sleep_for(jittered(interval_, 0.1), stop)) break;
+  }
+  status_.set_state(kLoop, "stopped");
+}
+
+}  // namespace gigent::heartbeat
