@@ -1,0 +1,233 @@
+#include "executor/http_provider.h"
+
+#include <climits>
+#include <utility>
+
+#include "common/log.h"
+#include "executor/utf8.h"
+
+namespace gigent::executor {
+
+namespace {
+
+constexpr std::size_t kMaxJsonDepth = 200;
+
+// Deeper nesting than any real response is refused before parsing, so a
+// hostile body cannot exhaust the stack in recursive code downstream.
+bool nesting_within_limit(const std::string& text) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
+std::string replace_all(std::string text, const std::string& needle, const std::string& with) {
+  if (needle.empty()) return text;
+  std::size_t pos = 0;
+  while ((pos = text.find(needle, pos)) != std::string::npos) {
+    text.replace(pos, needle.size(), with);
+    pos += with.size();
+  }
+  return text;
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  const long long ms = d.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms) + " ms";
+}
+
+std::string describe_http_failure(int status, const ApiError& error) {
+  std::string text = "HTTP " + std::to_string(status);
+  if (!error.type.empty()) text += " " + error.type;
+  if (!error.code.empty() && error.code != error.type) text += " (" + error.code + ")";
+  if (!error.message.empty()) text += ": " + error.message;
+  return text;
+}
+
+}  // namespace
+
+bool is_quota_or_billing_error(int status, const ApiError& error) {
+  if (status == 402) return true;
+  for (const std::string* word : {&error.type, &error.code}) {
+    if (*word == "insufficient_quota" || *word == "billing_error" ||
+        *word == "billing_hard_limit_reached") {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<nlohmann::json> parse_provider_json(const std::string& body) {
+  const std::string clean = replace_lone_surrogate_escapes(sanitize_utf8(body));
+  if (!nesting_within_limit(clean)) return std::nullopt;
+  auto doc = nlohmann::json::parse(clean, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return std::nullopt;
+  return doc;
+}
+
+std::string string_field(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return "";
+  return it->get<std::string>();
+}
+
+long long integer_field(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return 0;
+  const auto it = object.find(key);
+  if (it == object.end()) return 0;
+  if (it->is_number_integer()) return it->get<long long>();
+  if (it->is_number_unsigned()) {
+    const auto value = it->get<unsigned long long>();
+    return value > static_cast<unsigned long long>(LLONG_MAX) ? LLONG_MAX : static_cast<long long>(value);
+  }
+  return 0;
+}
+
+const nlohmann::json* object_field(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_object()) return nullptr;
+  return &*it;
+}
+
+std::string body_excerpt(const std::string& body) {
+  std::string clean = sanitize_utf8(body);
+  for (char& c : clean) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  const auto first = clean.find_first_not_of(' ');
+  if (first == std::string::npos) return "(empty body)";
+  const auto last = clean.find_last_not_of(' ');
+  return utf8_prefix(std::string_view(clean).substr(first, last - first + 1), 300);
+}
+
+std::string api_v1_root(const std::string& base_url) {
+  std::string root = base_url;
+  while (!root.empty() && root.back() == '/') root.pop_back();
+  if (root.size() < 3 || root.compare(root.size() - 3, 3, "/v1") != 0) root += "/v1";
+  return root;
+}
+
+HttpLlmProvider::HttpLlmProvider(config::ExecutionSection execution, TransportFor transport,
+                                 Sleeper& sleeper, Clock& clock, JitterFn jitter)
+    : execution_(std::move(execution)), transport_(std::move(transport)), sleeper_(sleeper),
+      clock_(clock), jitter_(jitter ? std::move(jitter) : random_jitter()) {}
+
+http::ClientRequest HttpLlmProvider::base_request(const std::string& url) const {
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.connect_timeout = std::chrono::seconds(execution_.connect_timeout_seconds);
+  request.total_timeout = std::chrono::seconds(execution_.timeout_seconds);
+  request.headers.emplace_back("content-type", "application/json");
+  request.headers.emplace_back("accept", "application/json");
+  return request;
+}
+
+std::string HttpLlmProvider::without_key(const std::string& text) const {
+  // Providers sometimes quote the key back ("Incorrect API key provided: ...").
+  if (execution_.api_key.size() < 4) return text;
+  return replace_all(text, execution_.api_key, "[key]");
+}
+
+void HttpLlmProvider::fail(std::string message, bool retryable, int status, std::string type,
+                           int attempts) const {
+  message = name() + ": " + message;
+  if (attempts > 1) message += " (after " + std::to_string(attempts) + " attempts)";
+  throw LlmError(without_key(message), retryable, status, std::move(type));
+}
+
+LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellation& cancel) {
+  const auto started = clock_.now();
+  const http::ClientRequest wire_request = build_request(request);
+  const int max_retries = std::max(0, execution_.max_retries);
+  auto logger = log::get("llm");
+
+  int attempts = 0;
+  std::string last_failure = "no attempt made";
+  int last_status = 0;
+  std::string last_type;
+  for (;;) {
+    if (cancel.cancelled()) {
+      fail("cancelled before the call completed; last failure: " + last_failure, true, last_status,
+           "cancelled", attempts);
+    }
+    ++attempts;
+    const http::ClientResult result = transport_(cancel).perform(wire_request);
+
+    std::optional<std::chrono::milliseconds> requested_wait;
+    if (!result.ok()) {
+      if (result.cancelled || cancel.cancelled()) {
+        fail("cancelled during the call", true, 0, "cancelled", attempts);
+      }
+      last_status = 0;
+      last_type = result.timed_out ? "timeout" : "connection_error";
+      last_failure = result.timed_out ? "request timed out (" + result.error + ")"
+                                      : "connection failed (" + result.error + ")";
+    } else if (result.response.status >= 200 && result.response.status < 300) {
+      try {
+        LlmResult parsed = parse_success(result.response.body);
+        parsed.attempts = attempts;
+        parsed.latency = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
+        return parsed;
+      } catch (const LlmError& error) {
+        if (!error.retryable()) {
+          fail(error.what(), false, result.response.status, error.error_type(), attempts);
+        }
+        last_status = result.response.status;
+        last_type = error.error_type();
+        last_failure = error.what();
+      }
+    } else {
+      const int status = result.response.status;
+      const ApiError api_error = parse_error(result.response.body);
+      last_status = status;
+      last_type = api_error.type.empty() ? "http_" + std::to_string(status) : api_error.type;
+      last_failure = describe_http_failure(status, api_error);
+      if (is_quota_or_billing_error(status, api_error)) {
+        fail(last_failure + " [quota or billing: not retried]", false, status, last_type, attempts);
+      }
+      const bool retry = should_retry_header(result.response).value_or(status_is_retryable(status));
+      if (!retry) fail(last_failure, false, status, last_type, attempts);
+      requested_wait = server_requested_wait(result.response, clock_.wall());
+    }
+
+    // A transient failure: try again if the budget allows.
+    const int retries_so_far = attempts - 1;
+    if (retries_so_far >= max_retries) {
+      fail(last_failure + "; gave up after " + std::to_string(max_retries) + " retries", true,
+           last_status, last_type, attempts);
+    }
+    if (requested_wait && *requested_wait > kMaxServerRequestedWait) {
+      fail(last_failure + "; the server asked to wait " + seconds_text(*requested_wait) +
+               " before retrying, more than the " + seconds_text(kMaxServerRequestedWait) + " cap",
+           true, last_status, last_type, attempts);
+    }
+    const auto wait = requested_wait ? *requested_wait : backoff_delay(retries_so_far, jitter_());
+    logger->warn("{} call failed: {}; retry {}/{} in {}", name(), without_key(last_failure), retries_so_far + 1,
+                 max_retries, human_duration(wait));
+    if (!sleeper_.sleep_for(wait, cancel)) {
+      fail("cancelled while waiting to retry; last failure: " + last_failure, true, last_status,
+           "cancelled", attempts);
+    }
+  }
+}
+
+}  // namespace gigent::executor
