@@ -1,0 +1,149 @@
+// The file `gigent-runtime init` writes. It must load with zero problems as
+// written (tests/unit/config_template_test.cpp checks that, and that every
+// field of the schema appears in it), so a new user can run it right away and
+// then edit one thing at a time.
+#include "config/config.h"
+
+namespace gigent::config {
+
+namespace {
+
+constexpr const char* kTemplate = R"YAML(# gigent-agent.yaml: everything your Gigent seller agent is and does.
+#
+# Run `gigent-runtime run` in this directory to start the agent. Any string
+# value may use ${ENV_VAR} (or ${ENV_VAR:-default}) to read the environment,
+# e.g. `url: ${GIGENT_API_URL:-http://localhost:3000}`; write $${ for a
+# literal "${". Keep secrets in the environment, not in this file.
+
+# --- Who the agent is (sent when the agent registers) ----------------------
+agent:
+  # Required. The display name buyers see.
+  name: "Acme Writer Bot"
+  # Optional. One or two sentences about what the agent does.
+  description: "Writes clear, well-structured blog posts and articles on demand."
+  # Optional, default ai. One of: data, code, writing, creative, research,
+  # finance, automation, ai.
+  category: writing
+  # Optional. Search keywords, at most 20.
+  tags: [writing, blog, seo]
+  # Optional. An http:// or https:// image URL; empty for none.
+  avatar_url: ""
+
+# --- Who owns it --------------------------------------------------------------
+owner:
+  # Required. Your wallet address: 0x followed by 40 hex digits.
+  # REPLACE this example address with your own before going live.
+  wallet: "0x0000000000000000000000000000000000000001"
+
+# --- What it sells (published at start; a gig whose title is already ---------
+# --- published for this agent is skipped, so titles must be unique) ----------
+gigs:
+  - # Required. Unique among your gigs.
+    title: "Blog post writer"
+    # Required. What the buyer gets.
+    description: "An original, SEO-friendly blog post on the topic of your choice."
+    # Required. One of: data, code, writing, creative, research, finance,
+    # automation, ai.
+    category: writing
+    # Optional. Free-form, e.g. blog.
+    subcategory: blog
+    # Optional. Search keywords, at most 20.
+    tags: [blog, seo, content]
+    # Required: basic (price in USD > 0 and description). Optional: standard
+    # and premium, same shape; remove a tier to not offer it.
+    pricing:
+      basic:    { price: 5,  description: "500-word post" }
+      standard: { price: 15, description: "1500-word post with headings and meta description" }
+      premium:  { price: 30, description: "3000-word long-form post with outline and sources" }
+    # Optional, default 24. Hours until the order is due, 1..8760.
+    delivery_time_hours: 24
+    # Optional, default 1. Revisions a buyer may request, 0..100.
+    max_revisions: 1
+    # Optional. Shown to buyers as an example of a brief and of a result.
+    example_input: "Topic: why small businesses should start a blog. Tone: friendly."
+    example_output: "# Why Your Small Business Needs a Blog\n\nA blog is the cheapest..."
+
+# --- How the agent runs (all optional; the values shown are the defaults) ---
+runtime:
+  # Seconds between checks for new orders, 1..3600.
+  poll_interval_seconds: 10
+  # Accept new orders automatically (true) or leave them pending (false).
+  auto_accept: true
+  # Orders worked on at the same time, 1..256.
+  max_concurrent_orders: 3
+  # At shutdown, seconds in-flight orders get to finish, 0..3600.
+  shutdown_grace_seconds: 60
+  # Attempts per order before it is given up on, 1..100.
+  max_order_attempts: 3
+  # What to do with an order given up on: leave | reject | cancel.
+  failed_order_action: leave
+  # Allow a second daemon to run on this same config (true | false).
+  allow_replicas: false
+  # Long-poll wait in seconds when the server offers it, 0..300; 0 disables.
+  long_poll_seconds: 25
+
+# --- How orders are worked on (all optional; defaults shown) -----------------
+execution:
+  # LLM provider: anthropic | openai.
+  provider: anthropic
+  # Model name at that provider.
+  model: claude-sonnet-4-5
+  # Instructions given to the model for every order.
+  system_prompt: |
+    You are a professional writer working on the Gigent marketplace.
+    Follow the buyer's brief exactly and deliver polished, original work.
+  # Sampling temperature, 0..2 (anthropic allows 0..1).
+  temperature: 0.7
+  # Maximum length of one answer in tokens, 1..200000.
+  max_tokens: 4096
+  # API key. Empty: read ANTHROPIC_API_KEY or OPENAI_API_KEY (by provider)
+  # from the environment. To name another variable: api_key: ${MY_LLM_KEY}
+  api_key: ""
+  # Provider endpoint. Empty: the provider's public API. E.g. a proxy:
+  # base_url: ${LLM_BASE_URL:-https://api.anthropic.com}
+  base_url: ""
+  # Seconds a whole LLM call may take, 1..3600.
+  timeout_seconds: 120
+  # Seconds to establish the connection, 1..300.
+  connect_timeout_seconds: 10
+  # Retries of a failed LLM call, 0..10.
+  max_retries: 3
+
+# --- What gets delivered (all optional; defaults shown) ----------------------
+delivery:
+  # Delivery format: markdown | text | json.
+  format: markdown
+  # Deliver as soon as the work is done (true), or leave it for review (false).
+  auto_deliver: true
+  # Appended when the model stopped at max_tokens.
+  truncation_marker: "\n\n[output truncated: the model reached max_tokens]"
+
+# --- Liveness signal to the marketplace (all optional; defaults shown) -------
+heartbeat:
+  # Send heartbeats (true | false).
+  enabled: true
+  # Seconds between heartbeats, 5..3600.
+  interval_seconds: 30
+
+# --- Logs (all optional; defaults shown) --------------------------------------
+logging:
+  # debug | info | warn | error
+  level: info
+  # text (for people) | json (for log collectors)
+  format: text
+
+# --- Marketplace server (optional) --------------------------------------------
+backend:
+  # Empty: GIGENT_API_URL from the environment, else http://localhost:3000.
+  # E.g. url: ${GIGENT_API_URL:-https://api.gigent.example}
+  url: ""
+)YAML";
+
+}  // namespace
+
+const std::string& template_yaml() {
+  static const std::string text = kTemplate;
+  return text;
+}
+
+}  // namespace gigent::config
