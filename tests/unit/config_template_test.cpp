@@ -1,0 +1,110 @@
+// The template `gigent-runtime init` writes: it must load cleanly as written,
+// show every field, and show the real defaults where it says it does.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "config/interpolate.h"
+
+namespace gigent::config {
+namespace {
+
+std::string all_messages(const LoadResult& result) {
+  std::string out;
+  for (const Problem& problem : result.problems) out += problem.to_string() + "\n";
+  return out;
+}
+
+TEST(ConfigTemplate, LoadsWithZeroProblemsInAnEmptyEnvironment) {
+  const LoadResult result = load_string_with_env(
+      template_yaml(), "gigent-agent.yaml",
+      [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
+  EXPECT_TRUE(result.ok()) << all_messages(result);
+  EXPECT_EQ(result.config.gigs.size(), 1u);
+  EXPECT_FALSE(result.config.agent.name.empty());
+}
+
+TEST(ConfigTemplate, LoadsWithZeroProblemsInTheProcessEnvironment) {
+  const LoadResult result = load_string(template_yaml(), "gigent-agent.yaml");
+  EXPECT_TRUE(result.ok()) << all_messages(result);
+}
+
+TEST(ConfigTemplate, ShowsEveryField) {
+  const YAML::Node root = YAML::Load(template_yaml());
+  const std::vector<std::pair<std::string, std::vector<std::string>>> sections = {
+      {"agent", {"name", "description", "category", "tags", "avatar_url"}},
+      {"owner", {"wallet"}},
+      {"runtime",
+       {"poll_interval_seconds", "auto_accept", "max_concurrent_orders", "shutdown_grace_seconds",
+        "max_order_attempts", "failed_order_action", "allow_replicas", "long_poll_seconds"}},
+      {"execution",
+       {"provider", "model", "system_prompt", "temperature", "max_tokens", "api_key", "base_url",
+        "timeout_seconds", "connect_timeout_seconds", "max_retries"}},
+      {"delivery", {"format", "auto_deliver", "truncation_marker"}},
+      {"heartbeat", {"enabled", "interval_seconds"}},
+      {"logging", {"level", "format"}},
+      {"backend", {"url"}},
+  };
+  for (const auto& [section, keys] : sections) {
+    ASSERT_TRUE(root[section].IsMap()) << section;
+    for (const std::string& key : keys) EXPECT_TRUE(root[section][key]) << section << "." << key;
+  }
+  const YAML::Node gig = root["gigs"][0];
+  for (const char* key : {"title", "description", "category", "subcategory", "tags", "pricing",
+                          "delivery_time_hours", "max_revisions", "example_input",
+                          "example_output"}) {
+    EXPECT_TRUE(gig[key]) << "gigs[0]." << key;
+  }
+  for (const char* tier : {"basic", "standard", "premium"}) {
+    EXPECT_TRUE(gig["pricing"][tier]["price"]) << tier;
+    EXPECT_TRUE(gig["pricing"][tier]["description"]) << tier;
+  }
+}
+
+TEST(ConfigTemplate, ShownSettingsAreTheDefaults) {
+  const LoadResult result = load_string(template_yaml(), "gigent-agent.yaml");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  const Config& shown = result.config;
+  const Config defaults;
+  EXPECT_EQ(shown.runtime.poll_interval_seconds, defaults.runtime.poll_interval_seconds);
+  EXPECT_EQ(shown.runtime.auto_accept, defaults.runtime.auto_accept);
+  EXPECT_EQ(shown.runtime.max_concurrent_orders, defaults.runtime.max_concurrent_orders);
+  EXPECT_EQ(shown.runtime.shutdown_grace_seconds, defaults.runtime.shutdown_grace_seconds);
+  EXPECT_EQ(shown.runtime.max_order_attempts, defaults.runtime.max_order_attempts);
+  EXPECT_EQ(shown.runtime.failed_order_action, defaults.runtime.failed_order_action);
+  EXPECT_EQ(shown.runtime.allow_replicas, defaults.runtime.allow_replicas);
+  EXPECT_EQ(shown.runtime.long_poll_seconds, defaults.runtime.long_poll_seconds);
+  EXPECT_EQ(shown.execution.provider, defaults.execution.provider);
+  EXPECT_EQ(shown.execution.model, defaults.execution.model);
+  EXPECT_DOUBLE_EQ(shown.execution.temperature, defaults.execution.temperature);
+  EXPECT_EQ(shown.execution.max_tokens, defaults.execution.max_tokens);
+  EXPECT_EQ(shown.execution.api_key, defaults.execution.api_key);
+  EXPECT_EQ(shown.execution.base_url, defaults.execution.base_url);
+  EXPECT_EQ(shown.execution.timeout_seconds, defaults.execution.timeout_seconds);
+  EXPECT_EQ(shown.execution.connect_timeout_seconds, defaults.execution.connect_timeout_seconds);
+  EXPECT_EQ(shown.execution.max_retries, defaults.execution.max_retries);
+  EXPECT_EQ(shown.delivery.format, defaults.delivery.format);
+  EXPECT_EQ(shown.delivery.auto_deliver, defaults.delivery.auto_deliver);
+  EXPECT_EQ(shown.delivery.truncation_marker, defaults.delivery.truncation_marker);
+  EXPECT_EQ(shown.heartbeat.enabled, defaults.heartbeat.enabled);
+  EXPECT_EQ(shown.heartbeat.interval_seconds, defaults.heartbeat.interval_seconds);
+  EXPECT_EQ(shown.logging.level, defaults.logging.level);
+  EXPECT_EQ(shown.logging.format, defaults.logging.format);
+  EXPECT_EQ(shown.backend.url, defaults.backend.url);
+}
+
+TEST(ConfigTemplate, ExplainsAllowedValuesAndEnvHints) {
+  const std::string& text = template_yaml();
+  for (const char* hint :
+       {"anthropic | openai", "markdown | text | json", "debug | info | warn | error",
+        "leave | reject | cancel", "data, code, writing, creative, research", "${MY_LLM_KEY}",
+        "ANTHROPIC_API_KEY", "${GIGENT_API_URL", "1..3600", "1..256", "0..2", "5..3600"}) {
+    EXPECT_NE(text.find(hint), std::string::npos) << hint;
+  }
+}
+
+}  // namespace
+}  // namespace gigent::config
