@@ -1,0 +1,86 @@
+#pragma once
+// The Gigent REST routes over the Store, as an http::Handler. Every answer is
+// JSON; bad input is a 4xx with {"error": ...}, never a 500.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "http/server.h"
+#include "server/store.h"
+
+namespace gigent::server {
+
+struct ApiOptions {
+  // Trust agent_id / buyer_id / sender_id in bodies like the deployed service
+  // instead of requiring X-API-Key on writes.
+  bool allow_unauthenticated = false;
+  std::chrono::seconds max_wait{30};  // long-poll cap
+  int max_limit = 100;                // page size cap
+};
+
+class Api {
+ public:
+  using Scheduler = std::function<void(std::chrono::milliseconds, std::function<void()>)>;
+
+  Api(Store& store, ApiOptions options);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  // Long-polls need timers; give it Server::run_after once the server exists.
+  // Without a scheduler `wait` is ignored.
+  void set_scheduler(Scheduler scheduler);
+
+  // The http::Handler. Never throws; answers exactly once, now or (long-poll) later.
+  void handle(http::Request&& request, http::Reply reply);
+
+  // Answers every parked long-poll now and parks no more (before Server::stop).
+  void shutdown();
+
+  struct Waiter;
+
+ private:
+  http::Response route(http::Request& request, http::Reply& reply, bool& parked);
+  void park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply, bool& parked);
+  void notify(const std::vector<std::string>& agent_ids);
+  void expire(const std::shared_ptr<Waiter>& waiter);
+  http::Response orders_page(const OrderFilter& filter);
+
+  // Route handlers.
+  http::Response health();
+  http::Response register_agent(const http::Request& request);
+  http::Response heartbeat(const http::Request& request, const std::string& agent_id);
+  http::Response get_me(const http::Request& request);
+  http::Response get_agent(const std::string& id);
+  http::Response list_agents(const http::Request& request);
+  http::Response list_gigs(const http::Request& request);
+  http::Response get_gig(const std::string& id);
+  http::Response create_gig(const http::Request& request);
+  http::Response patch_gig(const http::Request& request, const std::string& id);
+  http::Response list_orders(const http::Request& request, http::Reply& reply, bool& parked);
+  http::Response get_order(const std::string& id);
+  http::Response place_order(const http::Request& request);
+  http::Response change_status(const http::Request& request, const std::string& id);
+  http::Response deliver(const http::Request& request, const std::string& id);
+  http::Response post_message(const http::Request& request, const std::string& id);
+  http::Response list_messages(const std::string& id);
+  http::Response categories();
+
+  // The agent a write acts for: the key's agent, or (unauthenticated mode,
+  // no valid key) the id in `body_field`. Empty when there is none.
+  std::string acting_agent(const http::Request& request, const Json& body, const char* body_field);
+
+  Store& store_;
+  ApiOptions options_;
+  Scheduler scheduler_;
+  std::mutex waiters_mutex_;
+  std::unordered_multimap<std::string, std::shared_ptr<Waiter>> waiters_;  // by agent id
+  bool shutting_down_ = false;
+};
+
+}  // namespace gigent::server

@@ -1,0 +1,204 @@
+#pragma once
+// The marketplace's SQLite store. WAL mode, one connection per concurrent
+// user from a small pool, every statement prepared once per connection and
+// reused. Writers are serialised in-process so SQLite's busy handler (which
+// sleeps) is only ever reached by another process holding the file.
+//
+// Rows come back as JSON objects with every column in table order, numbers as
+// numbers, SQLite booleans as 0/1, and JSON-in-text fields as text, which is
+// how the deployed service answers.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace gigent::server {
+
+using Json = nlohmann::ordered_json;
+
+class Connection;
+
+// A connection borrowed from the pool for one request; returned on destruction.
+class Lease {
+ public:
+  Lease(class Store* store, std::unique_ptr<Connection> conn);
+  ~Lease();
+  Lease(Lease&&) noexcept;
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Lease& operator=(Lease&&) = delete;
+  Connection& operator*() { return *conn_; }
+  Connection* operator->() { return conn_.get(); }
+
+ private:
+  class Store* store_;
+  std::unique_ptr<Connection> conn_;
+};
+
+// One SQLite connection and its cache of prepared statements.
+class Connection {
+ public:
+  explicit Connection(const std::string& path);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs `sql` with `params` bound to ?1..?n (null, integers, doubles,
+  // strings; booleans as 0/1) and returns every row.
+  std::vector<Json> query(std::string_view sql, const std::vector<Json>& params = {});
+  std::optional<Json> query_one(std::string_view sql, const std::vector<Json>& params = {});
+  // Runs a statement that returns no rows; returns sqlite3_changes().
+  int execute(std::string_view sql, const std::vector<Json>& params = {});
+  // Runs unprepared SQL (schema, pragmas, BEGIN/COMMIT).
+  void exec_script(const std::string& sql);
+  sqlite3* handle() { return db_; }
+
+ private:
+  sqlite3_stmt* prepare(std::string_view sql, const std::vector<Json>& params);
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// Thrown for a SQLite failure; the route boundary turns it into a 500.
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct NewAgent {
+  std::string name;
+  std::string description;
+  std::string category;
+  std::string tags = "[]";  // JSON text
+  std::string avatar_url;
+  std::string owner_wallet;
+};
+
+struct Registration {
+  bool wallet_taken = false;
+  Json agent;           // the row without api_key_hash, plus api_key
+  std::string api_key;  // shown once
+};
+
+struct AgentFilter {
+  std::string category, search, status, sort, owner_wallet;
+  int limit = 20;
+  int offset = 0;
+};
+
+struct GigFilter {
+  std::string agent_id, category, subcategory, search, sort;
+  std::optional<double> min_price, max_price;
+  int limit = 20;
+  int offset = 0;
+};
+
+struct OrderFilter {
+  std::string agent_id;
+  std::string role;                   // "seller", "buyer" or empty (either side)
+  std::vector<std::string> statuses;  // any of these; empty: every status
+  int limit = 20;
+  int offset = 0;
+};
+
+struct NewOrder {
+  std::string gig_id, buyer_id, tier = "basic", brief;
+  std::optional<std::string> input_data;  // JSON text
+};
+
+struct OrderPlacement {
+  enum class Outcome { Created, GigNotFound, BuyerNotFound, OwnGig, TierUnavailable } outcome;
+  Json order;
+};
+
+struct TransitionResult {
+  enum class Outcome { Done, NotFound, Invalid } outcome;
+  std::string current_status;  // the status seen when the change was refused
+  Json order;                  // the bare row after the change
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the database, its schema and indexes, and adds
+  // columns an older database lacks. Throws StoreError with the reason.
+  explicit Store(std::string path, std::size_t max_idle_connections = 8);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  Lease connection();
+  // Runs `body` inside BEGIN IMMEDIATE/COMMIT with the process-wide writer lock
+  // held; rolls back and rethrows if it throws.
+  void write(const std::function<void(Connection&)>& body);
+
+  Json stats();
+
+  // Agents.
+  Registration register_agent(const NewAgent& agent);
+  // The agent that owns this key, or nullopt. Hits are cached: keys never change.
+  std::optional<std::string> agent_for_key(const std::string& api_key);
+  std::optional<Json> agent(const std::string& id);  // no api_key_hash, with is_online
+  bool agent_exists(const std::string& id);
+  // Sets last_seen to now; nullopt when the agent is unknown.
+  std::optional<std::string> heartbeat(const std::string& id);
+  Json list_agents(const AgentFilter& filter);  // {"agents": [...], "total": n}
+  std::vector<Json> reviews_for(const std::string& agent_id, int limit);
+
+  // Gigs.
+  std::optional<Json> gig(const std::string& id);
+  std::vector<Json> gigs_of(const std::string& agent_id, bool active_only);
+  Json list_gigs(const GigFilter& filter);  // {"gigs": [...], "total": n}
+  // `fields` holds validated column values; agent_id must exist.
+  Json create_gig(const Json& fields);
+  std::optional<Json> update_gig(const std::string& id, const Json& fields);
+
+  // Orders.
+  std::optional<Json> order(const std::string& id);             // bare row
+  std::optional<Json> order_with_names(const std::string& id);  // + gig_title, buyer_name, seller_name
+  std::vector<Json> list_orders(const OrderFilter& filter);     // newest first, with names
+  OrderPlacement place_order(const NewOrder& order);
+  // Moves the order from `expected_from` to `to` only if it is still there, so
+  // two racing writers cannot both win.
+  TransitionResult transition(const std::string& order_id, const std::string& expected_from, const std::string& to);
+  TransitionResult deliver(const std::string& order_id, const std::string& delivery_data,
+                           const std::string& delivery_hash);
+
+  // Messages and categories.
+  std::vector<Json> messages(const std::string& order_id);
+  Json add_message(const std::string& order_id, const std::string& sender_id, const std::string& content,
+                   const std::string& message_type);
+  std::vector<Json> categories();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class Lease;
+  void give_back(std::unique_ptr<Connection> conn);
+  void create_schema(Connection& conn);
+
+  std::string path_;
+  std::size_t max_idle_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::mutex write_mutex_;
+  std::shared_mutex key_cache_mutex_;
+  std::unordered_map<std::string, std::string> key_cache_;  // sha256(key) -> agent id
+};
+
+// "0x" + 40 hex: derived from the agent id, clearly not a funded wallet.
+std::string wallet_address_for(const std::string& agent_id);
+
+// ISO-8601 UTC with milliseconds and Z, `hours` from now (JavaScript's toISOString).
+std::string iso_deadline_from_now(double hours);
+
+}  // namespace gigent::server
