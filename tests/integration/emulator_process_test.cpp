@@ -1,0 +1,148 @@
+// The llm-emulator binary as another process would use it: the listening
+// line, scripts and stats over HTTP, API validation, clean stop on SIGTERM.
+#include <csignal>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/client.h"
+#include "support/process.h"
+
+namespace {
+
+using gigent::testing::ChildProcess;
+using gigent::testing::TempDir;
+using nlohmann::json;
+
+class EmulatorProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gigent::testing::SpawnOptions options;
+    options.args = {"--port", "0", "--api-key", "sk-process-key"};
+    process = std::make_unique<ChildProcess>(gigent::testing::build_path("llm-emulator"), options, dir.path());
+    const auto line = process->wait_for_output("llm-emulator listening on ", std::chrono::seconds(10));
+    ASSERT_TRUE(line) << process->output();
+    url = line->substr(line->find("http://"));
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  }
+
+  gigent::http::ClientResponse call(const std::string& method, const std::string& path, const std::string& body,
+                                    std::vector<std::pair<std::string, std::string>> headers = {}) {
+    gigent::http::ClientRequest request;
+    request.method = method;
+    request.url = url + path;
+    request.body = body;
+    request.headers = std::move(headers);
+    request.headers.emplace_back("content-type", "application/json");
+    const auto result = client.perform(request);
+    EXPECT_TRUE(result.ok()) << result.error;
+    return result.response;
+  }
+
+  gigent::http::ClientResponse anthropic(const std::string& body, const std::string& key = "sk-process-key") {
+    return call("POST", "/v1/messages", body, {{"x-api-key", key}, {"anthropic-version", "2023-06-01"}});
+  }
+
+  TempDir dir;
+  std::unique_ptr<ChildProcess> process;
+  std::string url;
+  gigent::http::Client client;
+};
+
+const std::string kValidAnthropic =
+    R"({"model":"claude-x","max_tokens":64,"messages":[{"role":"user","content":"hi"}]})";
+
+TEST_F(EmulatorProcessTest, ScriptOverHttpThenStatsCountOneSuccess) {
+  auto scripted = call("POST", "/_emulator/script",
+                       R"([{"action":"rate_limit","retry_after_ms":"5"},{"action":"server_error"},"ok"])");
+  ASSERT_EQ(scripted.status, 200) << scripted.body;
+  EXPECT_EQ(json::parse(scripted.body)["queued"], 3);
+
+  const auto first = anthropic(kValidAnthropic);
+  EXPECT_EQ(first.status, 429);
+  EXPECT_EQ(first.header("retry-after-ms"), "5");
+  EXPECT_TRUE(first.header("request-id"));
+  EXPECT_EQ(json::parse(first.body)["error"]["type"], "rate_limit_error");
+  EXPECT_EQ(anthropic(kValidAnthropic).status, 500);
+  const auto ok = anthropic(kValidAnthropic);
+  ASSERT_EQ(ok.status, 200);
+  const json body = json::parse(ok.body);
+  EXPECT_EQ(body["type"], "message");
+  EXPECT_EQ(body["model"], "claude-x");
+  EXPECT_EQ(body["id"].get<std::string>().rfind("msg_", 0), 0u);
+
+  const json stats = json::parse(call("GET", "/_emulator/stats", "").body);
+  EXPECT_EQ(stats["requests"], 3);
+  EXPECT_EQ(stats["successes"], 1);
+  EXPECT_EQ(stats["by_api"]["anthropic"], 3);
+
+  EXPECT_EQ(call("POST", "/_emulator/reset", "").status, 200);
+  EXPECT_EQ(json::parse(call("GET", "/_emulator/stats", "").body)["requests"], 0);
+}
+
+TEST_F(EmulatorProcessTest, DefaultActionOverHttp) {
+  ASSERT_EQ(call("POST", "/_emulator/default", R"({"action":"overloaded"})").status, 200);
+  EXPECT_EQ(anthropic(kValidAnthropic).status, 529);
+  EXPECT_EQ(anthropic(kValidAnthropic).status, 529);
+  EXPECT_EQ(call("POST", "/_emulator/default", R"({"action":"nonsense"})").status, 400);
+}
+
+TEST_F(EmulatorProcessTest, ValidatesLikeTheRealApis) {
+  const auto no_model = anthropic(R"({"max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(no_model.status, 400);
+  EXPECT_EQ(json::parse(no_model.body)["error"]["type"], "invalid_request_error");
+  EXPECT_EQ(anthropic(R"({"model":"m","messages":[{"role":"user","content":"x"}]})").status, 400);
+  EXPECT_EQ(anthropic(R"({"model":"m","max_tokens":5})").status, 400);
+  EXPECT_EQ(anthropic("{not json").status, 400);
+  const auto wrong_key = anthropic(kValidAnthropic, "sk-other");
+  EXPECT_EQ(wrong_key.status, 401);
+  EXPECT_EQ(json::parse(wrong_key.body)["error"]["type"], "authentication_error");
+
+  const auto openai_no_key = call("POST", "/v1/chat/completions", R"({"model":"g","messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(openai_no_key.status, 401);
+  const auto openai_no_messages =
+      call("POST", "/v1/chat/completions", R"({"model":"g"})", {{"authorization", "Bearer sk-process-key"}});
+  EXPECT_EQ(openai_no_messages.status, 400);
+  EXPECT_EQ(json::parse(openai_no_messages.body)["error"]["param"], "messages");
+  const auto openai_ok = call("POST", "/v1/chat/completions", R"({"model":"g","messages":[{"role":"user","content":"x"}]})",
+                              {{"authorization", "Bearer sk-process-key"}});
+  ASSERT_EQ(openai_ok.status, 200);
+  const json body = json::parse(openai_ok.body);
+  EXPECT_EQ(body["object"], "chat.completion");
+  EXPECT_EQ(body["choices"][0]["finish_reason"], "stop");
+  EXPECT_TRUE(openai_ok.header("x-request-id"));
+  // Validation failures never consume the script.
+  EXPECT_EQ(json::parse(call("GET", "/_emulator/stats", "").body)["successes"], 1);
+}
+
+TEST_F(EmulatorProcessTest, StopsCleanlyOnSigterm) {
+  process->signal(SIGTERM);
+  EXPECT_EQ(process->wait_exit(std::chrono::seconds(10)), 0);
+}
+
+TEST(EmulatorProcessScriptFileTest, ScriptFileIsLoadedAtStart) {
+  TempDir dir;
+  {
+    std::FILE* file = std::fopen(dir.file("script.json").c_str(), "w");
+    ASSERT_TRUE(file);
+    std::fputs(R"([{"action":"error","status":503}])", file);
+    std::fclose(file);
+  }
+  gigent::testing::SpawnOptions options;
+  options.args = {"--script", dir.file("script.json")};
+  ChildProcess process(gigent::testing::build_path("llm-emulator"), options, dir.path());
+  const auto line = process.wait_for_output("listening on ", std::chrono::seconds(10));
+  ASSERT_TRUE(line);
+  std::string url = line->substr(line->find("http://"));
+  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  gigent::http::Client client;
+  gigent::http::ClientRequest request;
+  request.method = "POST";
+  request.url = url + "/v1/chat/completions";
+  request.body = R"({"model":"g","messages":[{"role":"user","content":"x"}]})";
+  EXPECT_EQ(client.perform(request).response.status, 503);
+  EXPECT_EQ(client.perform(request).response.status, 200);
+}
+
+}  // namespace
