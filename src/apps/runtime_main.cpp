@@ -1,1 +1,181 @@
-int main() { return 1; }  // replaced by the runtime work
+// gigent-runtime: init | validate | run | status. A thin CLI over the engine.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "engine/status_report.h"
+#include "gigent/version.h"
+
+using namespace gigent;
+
+namespace {
+
+const char* kGitignoreEntries[] = {".gigent-credentials", ".gigent-journal.db", ".gigent-journal.db-*",
+                                   ".gigent-state.json", ".gigent-runtime.lock"};
+
+int cmd_init(const std::string& dir, bool force) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::path config = fs::path(dir) / "gigent-agent.yaml";
+  if (fs::exists(config) && !force) {
+    std::cerr << "error: " << config.string() << " already exists; use --force to overwrite it\n";
+    return engine::kExitBadConfig;
+  }
+  try {
+    atomic_write_file(config.string(), config::template_yaml(), 0644);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return engine::kExitFailure;
+  }
+  fs::path gitignore = fs::path(dir) / ".gitignore";
+  std::string existing;
+  if (fs::exists(gitignore)) existing = read_file(gitignore.string());
+  std::string additions;
+  for (const char* entry : kGitignoreEntries) {
+    bool present = false;
+    std::istringstream lines(existing);
+    for (std::string line; std::getline(lines, line);)
+      if (line == entry) present = true;
+    if (!present) additions += std::string(entry) + "\n";
+  }
+  if (!additions.empty()) {
+    std::ofstream out(gitignore, std::ios::app);
+    if (!existing.empty() && existing.back() != '\n') out << "\n";
+    if (existing.find("# gigent-runtime") == std::string::npos) out << "# gigent-runtime: secrets and local state\n";
+    out << additions;
+  }
+  std::cout << "Wrote " << config.string() << " and updated " << gitignore.string() << ".\n"
+            << "Next: edit the agent, owner.wallet and gigs, export ANTHROPIC_API_KEY (or OPENAI_API_KEY), then\n"
+            << "  gigent-runtime validate -c " << config.string() << "\n"
+            << "  gigent-runtime run -c " << config.string() << "\n";
+  return engine::kExitOk;
+}
+
+// Loads and validates; prints every problem as FILE:LINE:COL: field: message.
+std::optional<config::Config> load_or_report(const std::string& path) {
+  auto loaded = config::load_file(path);
+  if (loaded.ok()) return loaded.config;
+  for (const auto& problem : loaded.problems) std::cerr << problem.to_string() << "\n";
+  std::cerr << loaded.problems.size() << " problem(s) in " << path << "\n";
+  return std::nullopt;
+}
+
+int cmd_validate(const std::string& path) {
+  auto config = load_or_report(path);
+  if (!config) return engine::kExitBadConfig;
+  std::cout << path << ": OK (agent \"" << config->agent.name << "\", " << config->gigs.size() << " gig(s), "
+            << config->execution.provider << " " << config->execution.model << ")\n";
+  return engine::kExitOk;
+}
+
+int cmd_status(const std::string& path, const std::string& url, bool json) {
+  auto config = load_or_report(path);
+  if (!config) return engine::kExitBadConfig;
+  auto status = engine::collect_status(*config, engine::resolve_backend_url(url, *config));
+  if (json)
+    std::cout << status.dump(2) << "\n";
+  else
+    std::cout << engine::render_status(status);
+  return engine::kExitOk;
+}
+
+int cmd_run(const std::string& path, const std::string& url, const std::string& log_format_flag) {
+  auto config = load_or_report(path);
+  if (!config) return engine::kExitBadConfig;
+  log::Options log_options;
+  log::parse_level(config->logging.level, log_options.level);
+  log::parse_format(log_format_flag.empty() ? config->logging.format : log_format_flag, log_options.format);
+  log::init(log_options);
+
+  // Signals are taken by one thread with sigwait, so no work happens in a
+  // signal handler: the first asks for a drain, the second stops at once.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);  // internal: tells the signal thread run() is over
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  engine::Engine engine(*config, {engine::resolve_backend_url(url, *config)});
+  std::thread signal_thread([&] {
+    auto log = log::get("signal");
+    int count = 0;
+    while (true) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGUSR1) return;  // run() finished
+      if (++count == 1) {
+        log->info("{} received: no new orders; finishing the ones in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        engine.request_stop();
+      } else {
+        log->warn("second signal: stopping now; interrupted orders resume at the next start");
+        engine.force_stop();
+      }
+    }
+  });
+  int code = engine.run();
+  pthread_kill(signal_thread.native_handle(), SIGUSR1);
+  signal_thread.join();
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gigent-runtime: turns a Gigent agent into an autonomous worker from one YAML file"};
+  app.set_version_flag("--version", std::string("gigent-runtime ") + GIGENT_VERSION);
+  app.require_subcommand(1);
+
+  std::string dir = ".";
+  bool force = false;
+  auto* init = app.add_subcommand("init", "Write a commented gigent-agent.yaml template and .gitignore entries");
+  init->add_option("--dir", dir, "Directory to write into")->capture_default_str();
+  init->add_flag("--force", force, "Overwrite an existing gigent-agent.yaml");
+
+  std::string config_path = "gigent-agent.yaml";
+  std::string url;
+  auto* validate = app.add_subcommand("validate", "Check the config; print every problem as FILE:LINE:COL");
+  validate->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+
+  std::string log_format;
+  auto* run = app.add_subcommand("run", "Run the agent: register, publish gigs, take and deliver orders");
+  run->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  run->add_option("-u,--url", url, "Gigent backend URL (default: $GIGENT_API_URL, backend.url, http://localhost:3000)");
+  run->add_option("--log-format", log_format, "text or json (default: logging.format)")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  bool json = false;
+  auto* status = app.add_subcommand("status", "Show the agent, its orders, and whether a daemon runs for this config");
+  status->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  status->add_option("-u,--url", url, "Gigent backend URL");
+  status->add_flag("--json", json, "Machine-readable output");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : engine::kExitBadConfig;
+  }
+  try {
+    if (init->parsed()) return cmd_init(dir, force);
+    if (validate->parsed()) return cmd_validate(config_path);
+    if (status->parsed()) return cmd_status(config_path, url, json);
+    if (run->parsed()) return cmd_run(config_path, url, log_format);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return engine::kExitFailure;
+  }
+  return engine::kExitBadConfig;
+}

@@ -1,0 +1,367 @@
+#include "engine/engine.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <filesystem>
+#include <set>
+#include <sys/file.h>
+#include <thread>
+#include <unistd.h>
+
+#include "boot/boot.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/secret.h"
+#include "engine/journal.h"
+#include "engine/order_processor.h"
+#include "engine/worker_pool.h"
+#include "executor/llm_provider.h"
+#include "heartbeat/heartbeat.h"
+#include "listener/poller.h"
+#include "marketplace/retry.h"
+
+namespace gigent::engine {
+
+RuntimePaths RuntimePaths::for_config(const std::string& config_path) {
+  auto dir = std::filesystem::absolute(config_path).parent_path();
+  return {(dir / ".gigent-credentials").string(), (dir / ".gigent-journal.db").string(),
+          (dir / ".gigent-state.json").string(), (dir / ".gigent-runtime.lock").string()};
+}
+
+std::string resolve_backend_url(const std::string& cli_url, const config::Config& config) {
+  if (!cli_url.empty()) return cli_url;
+  if (const char* env = std::getenv("GIGENT_API_URL"); env && *env) return env;
+  if (!config.backend.url.empty()) return config.backend.url;
+  return "http://localhost:3000";
+}
+
+struct Engine::Impl {
+  config::Config config;
+  RunOptions options;
+  RuntimePaths paths;
+  Cancellation shutdown;   // stop polling, drain
+  Cancellation hard_stop;  // abandon in-flight work
+  StatusRegistry status;
+  Counters counters;
+  std::string phase = "starting";
+  std::mutex phase_mutex;
+  std::string agent_id;
+  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<WorkerPool> pool;
+  std::shared_ptr<spdlog::logger> log = log::get("engine");
+  int lock_fd = -1;
+
+  void set_phase(const std::string& p) {
+    std::lock_guard lock(phase_mutex);
+    phase = p;
+  }
+  bool acquire_lock();
+  void write_state_file();
+  void state_file_loop(const Cancellation& stop);
+  void reconcile(marketplace::MarketplaceClient& client, OrderProcessor& processor);
+  void dispatch(OrderProcessor& processor, const nlohmann::json& order);
+  void poll_loop(marketplace::MarketplaceClient& client, OrderProcessor& processor, bool long_poll);
+  int run();
+};
+
+bool Engine::Impl::acquire_lock() {
+  lock_fd = ::open(paths.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) {
+    log->error("cannot open lock file {}: {}", paths.lock, std::strerror(errno));
+    return false;
+  }
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (config.runtime.allow_replicas) return true;  // replicas share the config on purpose
+    std::string holder = "another process";
+    char buf[32] = {};
+    if (::pread(lock_fd, buf, sizeof buf - 1, 0) > 0) holder = "pid " + std::string(buf);
+    log->error("another gigent-runtime ({}) is already running for {}; stop it first, or set "
+               "runtime.allow_replicas: true to run several replicas on purpose",
+               holder, config.path);
+    return false;
+  }
+  std::string pid = std::to_string(::getpid());
+  if (::ftruncate(lock_fd, 0) == 0 && ::pwrite(lock_fd, pid.data(), pid.size(), 0) < 0) {
+    // The pid in the lock file is only a hint for the error message above.
+  }
+  return true;
+}
+
+void Engine::Impl::write_state_file() {
+  nlohmann::json state;
+  {
+    std::lock_guard lock(phase_mutex);
+    state["phase"] = phase;
+  }
+  state["pid"] = ::getpid();
+  state["started_at"] = iso8601(started);
+  state["updated_at"] = iso8601(std::chrono::system_clock::now());
+  state["config"] = config.path;
+  state["backend_url"] = options.backend_url;
+  state["agent_id"] = agent_id;
+  state["agent_name"] = config.agent.name;
+  state["max_concurrent_orders"] = config.runtime.max_concurrent_orders;
+  state["loops"] = status.snapshot();
+  state["counters"] = counters.to_json();
+  state["in_flight"] = pool ? nlohmann::json(pool->in_flight_ids()) : nlohmann::json::array();
+  nlohmann::json awaiting = nlohmann::json::array(), poison = nlohmann::json::array(),
+                 retrying = nlohmann::json::array();
+  if (journal) {
+    try {
+      for (auto& r : journal->in_states({JobState::AwaitingDelivery, JobState::Poison, JobState::Failed})) {
+        nlohmann::json item = {{"order_id", r.order_id}, {"attempts", r.attempts}, {"last_error", r.last_error},
+                               {"updated_at", r.updated_at}};
+        if (r.state == JobState::AwaitingDelivery) awaiting.push_back(item);
+        else if (r.state == JobState::Poison) poison.push_back(item);
+        else retrying.push_back(item);
+      }
+    } catch (const std::exception& e) {
+      log->warn("cannot read the journal for the state file: {}", e.what());
+    }
+  }
+  state["awaiting_delivery"] = awaiting;
+  state["failed_orders"] = poison;
+  state["retrying_orders"] = retrying;
+  try {
+    atomic_write_file(paths.state, state.dump(2) + "\n", 0644);
+  } catch (const std::exception& e) {
+    log->warn("cannot write the state file: {}", e.what());
+  }
+}
+
+void Engine::Impl::state_file_loop(const Cancellation& stop) {
+  do {
+    write_state_file();
+  } while (stop.wait_for(std::chrono::seconds(2)));
+}
+
+void Engine::Impl::dispatch(OrderProcessor& processor, const nlohmann::json& order) {
+  const std::string id = order.value("id", "");
+  if (!pool->try_submit(id, [&processor, order] { processor.process(order); }))
+    log->debug("order {} not dispatched (in flight or no free worker)", id);
+}
+
+// Orders this agent accepted earlier but never delivered: after a crash, a
+// failed LLM call or a lost delivery response. Also closes journal entries
+// the backend already finished.
+void Engine::Impl::reconcile(marketplace::MarketplaceClient& client, OrderProcessor& processor) {
+  listener::Poller poller(client, agent_id, status);
+  long long now = static_cast<long long>(std::time(nullptr));
+  std::set<std::string> open_on_backend;
+  for (const char* st : {"accepted", "in_progress"}) {
+    auto found = poller.fetch(st, 0);
+    if (!found.ok) {
+      log->warn("reconcile: cannot list {} orders: {}", st, found.error);
+      return;
+    }
+    for (const auto& order : found.orders) {
+      std::string id = order.value("id", "");
+      open_on_backend.insert(id);
+      if (pool->in_flight(id)) continue;
+      auto record = journal->get(id);
+      // With replicas, an order without a journal entry here belongs to another replica.
+      if (!record && config.runtime.allow_replicas) continue;
+      if (record && (record->state == JobState::Poison || record->state == JobState::AwaitingDelivery ||
+                     record->state == JobState::Delivered || record->state == JobState::Closed))
+        continue;
+      if (record && record->next_attempt_at > now) continue;
+      if (pool->busy() >= pool->size()) return;
+      log->info("resuming order {} ({}{})", id, st,
+                record && record->state == JobState::ResultReady ? ", result already saved" : "");
+      if (std::string(st) == "accepted" && !processor.claim(client, order)) continue;
+      dispatch(processor, order);
+    }
+  }
+  for (auto& record : journal->in_states({JobState::Claimed, JobState::Started, JobState::ResultReady, JobState::Failed})) {
+    if (open_on_backend.count(record.order_id) || pool->in_flight(record.order_id)) continue;
+    auto current = client.get_order(record.order_id);
+    if (!current.ok()) continue;
+    std::string st = current.body.value("status", "");
+    if (st == "delivered" || st == "completed" || st == "revision_requested" || st == "disputed" || st == "resolved") {
+      record.state = JobState::Delivered;
+    } else if (st == "cancelled" || st == "rejected") {
+      record.state = JobState::Closed;
+    } else if (st == "pending") {
+      journal->forget(record.order_id);  // never accepted: the poller will see it again
+      continue;
+    } else {
+      continue;
+    }
+    journal->put(record);
+    log->info("order {} is {} on the backend; closed in the journal", record.order_id, st);
+  }
+}
+
+void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProcessor& processor, bool long_poll) {
+  listener::Poller poller(client, agent_id, status);
+  const auto interval = std::chrono::seconds(config.runtime.poll_interval_seconds);
+  const std::string wanted = config.runtime.auto_accept ? "pending" : "accepted";
+  auto last_reconcile = std::chrono::steady_clock::now();
+  int failures = 0;
+  while (!shutdown.cancelled()) {
+    pool->wait_for_free_slot([this] { return shutdown.cancelled(); });
+    if (shutdown.cancelled()) break;
+    if (std::chrono::steady_clock::now() - last_reconcile > std::chrono::seconds(60)) {
+      reconcile(client, processor);
+      last_reconcile = std::chrono::steady_clock::now();
+    }
+    auto result = poller.fetch(wanted, long_poll ? config.runtime.long_poll_seconds : 0);
+    if (shutdown.cancelled()) break;
+    if (!result.ok) {
+      auto before = status.get("poller");
+      auto delay = marketplace::backoff_delay({-1, std::chrono::seconds(1), std::max<std::chrono::milliseconds>(
+                                                                               interval, std::chrono::seconds(30))},
+                                              failures++);
+      log->warn(failure_message("poll", result.error, delay, before.last_success));
+      status.set_state("poller", "backing off");
+      if (!shutdown.wait_for(delay)) break;
+      continue;
+    }
+    if (failures > 0) log->info("poll recovered after {} failure(s)", failures);
+    failures = 0;
+    int dispatched = 0;
+    for (const auto& order : result.orders) {
+      if (shutdown.cancelled() || pool->busy() >= pool->size()) break;
+      std::string id = order.value("id", "");
+      if (pool->in_flight(id)) continue;
+      auto record = journal->get(id);
+      if (record && record->state == JobState::Poison) continue;
+      if (!processor.claim(client, order)) continue;
+      dispatch(processor, order);
+      dispatched++;
+    }
+    // With long-poll the server already waited for work; loop at once unless
+    // the list held only orders we cannot take, which would spin.
+    bool spin_risk = !result.orders.empty() && dispatched == 0 && pool->busy() < pool->size();
+    if (long_poll && !spin_risk) continue;
+    if (!long_poll && dispatched > 0 && pool->busy() < pool->size()) continue;  // more may be waiting
+    status.set_state("poller", "sleeping");
+    if (!shutdown.wait_for(jittered(std::chrono::duration_cast<std::chrono::milliseconds>(interval), 0.1))) break;
+  }
+  status.set_state("poller", "stopped");
+}
+
+int Engine::Impl::run() {
+  if (!acquire_lock()) return kExitAlreadyRunning;
+  Cancellation state_stop;
+  std::thread state_writer([this, &state_stop] { state_file_loop(state_stop); });
+  struct StopStateWriter {
+    Cancellation& stop;
+    std::thread& thread;
+    Impl& impl;
+    ~StopStateWriter() {
+      stop.cancel();
+      thread.join();
+      impl.set_phase("stopped");
+      impl.write_state_file();
+    }
+  } stop_state_writer{state_stop, state_writer, *this};
+
+  set_phase("booting");
+  boot::Credentials creds;
+  try {
+    creds = boot::ensure_registered(config, options.backend_url, paths.credentials, shutdown);
+    agent_id = creds.agent_id;
+    marketplace::MarketplaceClient client({options.backend_url, creds.api_key}, &shutdown);
+    boot::verify_agent(client, creds, shutdown);
+    auto report = boot::publish_gigs(config, client, agent_id, shutdown);
+    log->info("gigs: {} published, {} updated, {} unchanged", report.created, report.updated, report.unchanged);
+  } catch (const boot::BootError& e) {
+    if (shutdown.cancelled()) return kExitOk;
+    log->error("{}", e.what());
+    return e.exit_code();
+  } catch (const boot::CredentialsError& e) {
+    log->error("{}", e.what());
+    return kExitBootFailed;
+  }
+
+  try {
+    journal = std::make_unique<Journal>(paths.journal);
+  } catch (const JournalError& e) {
+    log->error("{}; the runtime needs it to never lose or repeat work. Check free space and permissions of {}",
+               e.what(), std::filesystem::path(paths.journal).parent_path().string());
+    return kExitBootFailed;
+  }
+  std::unique_ptr<executor::LlmProvider> provider;
+  try {
+    provider = executor::make_provider(config.execution);
+  } catch (const std::exception& e) {
+    log->error("cannot set up the LLM provider: {}", e.what());
+    return kExitBadConfig;
+  }
+
+  Cancellation heartbeat_stop;
+  std::thread heartbeat_thread;
+  if (config.heartbeat.enabled) {
+    heartbeat_thread = std::thread([&] {
+      heartbeat::HeartbeatLoop loop({{options.backend_url, creds.api_key}, &heartbeat_stop}, agent_id,
+                                    std::chrono::seconds(config.heartbeat.interval_seconds), status);
+      loop.run(heartbeat_stop);
+    });
+  }
+
+  marketplace::MarketplaceClient client({options.backend_url, creds.api_key}, &shutdown);
+  pool = std::make_unique<WorkerPool>(config.runtime.max_concurrent_orders);
+  OrderProcessor processor(config, agent_id, {options.backend_url, creds.api_key}, *provider, *journal, counters,
+                           hard_stop);
+  listener::Poller probe(client, agent_id, status);
+  bool long_poll = config.runtime.long_poll_seconds > 0 && probe.server_supports_long_poll();
+  try {
+    reconcile(client, processor);
+  } catch (const JournalError& e) {
+    log->error("reconcile: {}", e.what());
+  }
+  set_phase("running");
+  log->info("Agent is online and ready: \"{}\" ({}) on {}; {} worker(s); {}; LLM {} {}", config.agent.name, agent_id,
+            options.backend_url, config.runtime.max_concurrent_orders,
+            long_poll ? "long-poll order pickup" : "polling every " + std::to_string(config.runtime.poll_interval_seconds) + " s",
+            provider->name(), config.execution.model);
+
+  int exit_code = kExitOk;
+  try {
+    poll_loop(client, processor, long_poll);
+  } catch (const std::exception& e) {
+    log->error("poll loop stopped: {}", e.what());
+    exit_code = kExitFailure;
+    shutdown.cancel();
+  }
+
+  set_phase("draining");
+  int busy = pool->busy();
+  if (busy > 0)
+    log->info("shutting down: waiting up to {} s for {} order(s) in flight (send the signal again to stop now)",
+              config.runtime.shutdown_grace_seconds, busy);
+  if (!pool->wait_idle(std::chrono::seconds(config.runtime.shutdown_grace_seconds))) {
+    log->warn("grace period over: interrupting {} order(s); they resume at the next start", pool->busy());
+    hard_stop.cancel();
+    pool->wait_idle(std::chrono::seconds(10));
+  }
+  pool.reset();
+  heartbeat_stop.cancel();
+  if (heartbeat_thread.joinable()) heartbeat_thread.join();
+  log->info("stopped: {} delivered, {} failed attempts this run", counters.delivered.load(), counters.failed.load());
+  return exit_code;
+}
+
+Engine::Engine(config::Config config, RunOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->options = std::move(options);
+  impl_->paths = RuntimePaths::for_config(impl_->config.path);
+}
+
+Engine::~Engine() {
+  if (impl_->lock_fd >= 0) ::close(impl_->lock_fd);
+}
+
+int Engine::run() { return impl_->run(); }
+void Engine::request_stop() { impl_->shutdown.cancel(); }
+void Engine::force_stop() {
+  impl_->shutdown.cancel();
+  impl_->hard_stop.cancel();
+}
+
+}  // namespace gigent::engine

@@ -1,0 +1,55 @@
+#pragma once
+// RuntimeEngine: boot → listen → execute → deliver, and a clean drain at
+// shutdown. One Cancellation (shutdown) stops polling; heartbeats go on until
+// in-flight orders are done; a second signal (hard_stop) cuts everything.
+#include <memory>
+#include <string>
+
+#include "common/cancel.h"
+#include "common/status_registry.h"
+#include "config/config.h"
+
+namespace gigent::engine {
+
+// Exit codes, documented in the README.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,       // unexpected runtime failure
+  kExitBadConfig = 2,     // invalid config or command line
+  kExitBootFailed = 3,    // credentials, registration, or the backend refused the agent
+  kExitAlreadyRunning = 4 // another daemon holds this config's lock
+};
+
+struct RunOptions {
+  std::string backend_url;  // resolved: --url, GIGENT_API_URL, backend.url, default
+};
+
+class Engine {
+ public:
+  Engine(config::Config config, RunOptions options);
+  ~Engine();
+  // Runs until request_stop(); returns an ExitCode.
+  int run();
+  // First call: stop taking orders, drain, exit. Safe from any thread.
+  void request_stop();
+  // Abandon in-flight work now (second signal).
+  void force_stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Where the daemon keeps its files, all next to the config file.
+struct RuntimePaths {
+  std::string credentials;  // .gigent-credentials
+  std::string journal;      // .gigent-journal.db
+  std::string state;        // .gigent-state.json
+  std::string lock;         // .gigent-runtime.lock
+  static RuntimePaths for_config(const std::string& config_path);
+};
+
+// --url, else GIGENT_API_URL, else backend.url, else http://localhost:3000.
+std::string resolve_backend_url(const std::string& cli_url, const config::Config& config);
+
+}  // namespace gigent::engine

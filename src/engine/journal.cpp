@@ -1,0 +1,149 @@
+#include "engine/journal.h"
+
+#include <mutex>
+
+namespace gigent::engine {
+
+namespace {
+const char* kStateNames[] = {"claimed", "started", "result_ready", "awaiting_delivery",
+                             "delivered", "failed", "poison", "closed"};
+
+struct Statement {
+  sqlite3_stmt* stmt = nullptr;
+  Statement(sqlite3* db, const char* sql, const std::string& path) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
+      throw JournalError("journal " + path + ": " + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(stmt); }
+  void text(int i, const std::string& v) { sqlite3_bind_text(stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void integer(int i, long long v) { sqlite3_bind_int64(stmt, i, v); }
+  std::string column_text(int i) {
+    auto* p = sqlite3_column_text(stmt, i);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))) : "";
+  }
+};
+
+JobRecord read_row(Statement& s) {
+  JobRecord r;
+  r.order_id = s.column_text(0);
+  r.state = parse_job_state(s.column_text(1)).value_or(JobState::Failed);
+  r.attempts = sqlite3_column_int(s.stmt, 2);
+  r.delivery_data = s.column_text(3);
+  r.input_tokens = sqlite3_column_int64(s.stmt, 4);
+  r.output_tokens = sqlite3_column_int64(s.stmt, 5);
+  r.last_error = s.column_text(6);
+  r.next_attempt_at = sqlite3_column_int64(s.stmt, 7);
+  r.updated_at = s.column_text(8);
+  return r;
+}
+}  // namespace
+
+std::string to_string(JobState s) { return kStateNames[static_cast<int>(s)]; }
+
+std::optional<JobState> parse_job_state(const std::string& s) {
+  for (int i = 0; i < 8; ++i)
+    if (s == kStateNames[i]) return static_cast<JobState>(i);
+  return std::nullopt;
+}
+
+Journal::Journal(const std::string& path) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw JournalError("cannot open the order journal " + path + ": " + why);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");  // a recorded step survives power loss
+    exec(
+        "CREATE TABLE IF NOT EXISTS jobs ("
+        " order_id TEXT PRIMARY KEY, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+        " delivery_data TEXT NOT NULL DEFAULT '', input_tokens INTEGER NOT NULL DEFAULT 0,"
+        " output_tokens INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+        " next_attempt_at INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL DEFAULT (datetime('now')))");
+    exec("CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state)");
+  } catch (...) {
+    sqlite3_close(db_);
+    throw;
+  }
+}
+
+Journal::~Journal() {
+  sqlite3_close(db_);
+}
+
+void Journal::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string why = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw JournalError("order journal " + path_ + ": " + why);
+  }
+}
+
+std::optional<JobRecord> Journal::get(const std::string& order_id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, "
+              "next_attempt_at, updated_at FROM jobs WHERE order_id = ?",
+              path_);
+  s.text(1, order_id);
+  if (sqlite3_step(s.stmt) == SQLITE_ROW) return read_row(s);
+  return std::nullopt;
+}
+
+JobRecord Journal::get_or_new(const std::string& order_id) {
+  if (auto existing = get(order_id)) return *existing;
+  JobRecord fresh;
+  fresh.order_id = order_id;
+  return fresh;
+}
+
+void Journal::put(const JobRecord& r) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "INSERT OR REPLACE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+              "last_error, next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+              path_);
+  s.text(1, r.order_id);
+  s.text(2, to_string(r.state));
+  s.integer(3, r.attempts);
+  s.text(4, r.delivery_data);
+  s.integer(5, r.input_tokens);
+  s.integer(6, r.output_tokens);
+  s.text(7, r.last_error);
+  s.integer(8, r.next_attempt_at);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE)
+    throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
+}
+
+void Journal::forget(const std::string& order_id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "DELETE FROM jobs WHERE order_id = ?", path_);
+  s.text(1, order_id);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE)
+    throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
+}
+
+std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
+  std::lock_guard lock(mutex_);
+  std::vector<JobRecord> out;
+  Statement s(db_,
+              "SELECT order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, "
+              "next_attempt_at, updated_at FROM jobs ORDER BY updated_at",
+              path_);
+  while (sqlite3_step(s.stmt) == SQLITE_ROW) {
+    auto r = read_row(s);
+    for (auto st : states)
+      if (r.state == st) {
+        out.push_back(std::move(r));
+        break;
+      }
+  }
+  return out;
+}
+
+}  // namespace gigent::engine

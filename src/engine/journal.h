@@ -1,0 +1,71 @@
+#pragma once
+// The runtime's local memory of each order it touched, in an SQLite file next
+// to the config (.gigent-journal.db). Every step is durable before the next
+// backend call, so a crash at any point resumes without losing the LLM's work
+// or calling it twice.
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <sqlite3.h>
+
+namespace gigent::engine {
+
+enum class JobState {
+  Claimed,           // picked from the pending list, accept not yet confirmed
+  Started,           // accepted and in_progress on the backend
+  ResultReady,       // the LLM answered; delivery_data saved, not yet delivered
+  AwaitingDelivery,  // auto_deliver is off: kept for the operator
+  Delivered,         // done
+  Failed,            // last attempt failed; retried after next_attempt_at
+  Poison,            // gave up: non-retryable, or too many attempts
+  Closed,            // the backend closed it (cancelled, completed elsewhere)
+};
+
+std::string to_string(JobState s);
+std::optional<JobState> parse_job_state(const std::string& s);
+
+struct JobRecord {
+  std::string order_id;
+  JobState state = JobState::Claimed;
+  int attempts = 0;                // LLM attempts that failed
+  std::string delivery_data;       // JSON text, when ResultReady and later
+  long long input_tokens = 0;
+  long long output_tokens = 0;
+  std::string last_error;
+  long long next_attempt_at = 0;   // unix seconds
+  std::string updated_at;          // "YYYY-MM-DD HH:MM:SS" UTC
+};
+
+class JournalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Journal {
+ public:
+  // Opens or creates the file; throws JournalError naming the path and the reason.
+  explicit Journal(const std::string& path);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  std::optional<JobRecord> get(const std::string& order_id);
+  // The stored record, or a new one in state Claimed (not stored until put()).
+  JobRecord get_or_new(const std::string& order_id);
+  // Inserts or replaces the whole record (durable when it returns). Throws JournalError.
+  void put(const JobRecord& record);
+  void forget(const std::string& order_id);
+  std::vector<JobRecord> in_states(const std::vector<JobState>& states);
+  const std::string& path() const { return path_; }
+
+ private:
+  void exec(const char* sql);
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace gigent::engine

@@ -1,0 +1,226 @@
+#include "engine/order_processor.h"
+
+#include <ctime>
+
+#include "common/log.h"
+#include "delivery/delivery.h"
+#include "executor/prompt.h"
+#include "marketplace/retry.h"
+
+namespace gigent::engine {
+
+namespace {
+const marketplace::RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
+
+long long unix_now() { return static_cast<long long>(std::time(nullptr)); }
+
+// A failed order waits 30 s, 60 s, 120 s ... (capped at 10 min) before it is
+// tried again, so a broken provider is not hammered in a tight loop.
+long long retry_at(int attempts) {
+  long long delay = 30LL << std::min(attempts - 1, 5);
+  return unix_now() + std::min(delay, 600LL);
+}
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto log = log::get("executor");
+  return log;
+}
+}  // namespace
+
+nlohmann::json Counters::to_json() const {
+  return {{"delivered", delivered.load()},         {"failed", failed.load()},
+          {"poison", poison.load()},               {"llm_calls", llm_calls.load()},
+          {"input_tokens", input_tokens.load()},   {"output_tokens", output_tokens.load()},
+          {"llm_latency_ms_total", llm_latency_ms_total.load()}};
+}
+
+OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
+                               executor::LlmProvider& provider, Journal& journal, Counters& counters,
+                               const Cancellation& hard_stop)
+    : config_(config), agent_id_(std::move(agent_id)), endpoint_(std::move(endpoint)), provider_(provider),
+      journal_(journal), counters_(counters), hard_stop_(hard_stop) {}
+
+bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohmann::json& order) {
+  auto log = logger();
+  const std::string id = order.value("id", "");
+  std::string status = order.value("status", "");
+  JobRecord record = journal_.get_or_new(id);
+  record.state = JobState::Claimed;
+  journal_.put(record);
+
+  if (status == "pending") {
+    auto accepted = marketplace::call_with_retry(
+        "accepting order " + id, [&] { return client.set_order_status(id, "accepted", agent_id_); }, kStepRetry,
+        hard_stop_, *log);
+    if (!accepted.ok()) {
+      journal_.forget(id);
+      if (accepted.status == 400 || accepted.status == 409)
+        log->debug("order {} was taken by another worker: {}", id, accepted.error);
+      else
+        log->warn("could not accept order {}: {}; it stays pending and is retried at the next poll", id,
+                  accepted.error);
+      return false;
+    }
+    log->info("accepted order {} (\"{}\")", id, order.value("gig_title", ""));
+    status = "accepted";
+  }
+  if (status == "accepted" || status == "revision_requested") {
+    auto started = marketplace::call_with_retry(
+        "starting order " + id, [&] { return client.set_order_status(id, "in_progress", agent_id_); }, kStepRetry,
+        hard_stop_, *log);
+    if (!started.ok()) {
+      // Perhaps our own earlier request went through: the order's status decides.
+      auto current = client.get_order(id);
+      if (!current.ok() || current.body.value("status", "") != "in_progress") {
+        log->warn("could not start order {}: {}; will retry", id, started.error);
+        record.state = JobState::Failed;
+        record.last_error = started.error;
+        record.next_attempt_at = unix_now() + 30;
+        journal_.put(record);
+        return false;
+      }
+    }
+  }
+  if (record.state == JobState::Claimed) {
+    record.state = JobState::Started;
+    journal_.put(record);
+  }
+  return true;
+}
+
+void OrderProcessor::process(const nlohmann::json& order) {
+  auto log = logger();
+  const std::string id = order.value("id", "");
+  marketplace::MarketplaceClient client(endpoint_, &hard_stop_);
+  try {
+    JobRecord record = journal_.get_or_new(id);
+    if (record.state == JobState::ResultReady) {
+      log->info("order {}: delivering the result saved before (no new LLM call)", id);
+      deliver_saved(client, record);
+      return;
+    }
+    execute_and_deliver(client, id, order, record);
+  } catch (const JournalError& e) {
+    counters_.failed++;
+    log->error("order {}: cannot record progress ({}); the order is left as it is and retried when the journal is "
+               "writable",
+               id, e.what());
+  } catch (const std::exception& e) {
+    counters_.failed++;
+    log->error("order {}: unexpected failure: {}", id, e.what());
+  }
+}
+
+void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client, const std::string& id,
+                                         const nlohmann::json& order, JobRecord record) {
+  auto log = logger();
+  executor::LlmRequest request;
+  request.system = config_.execution.system_prompt;
+  request.user = executor::build_user_message(order.value("brief", ""),
+                                              marketplace::decode_embedded_json(order.value("input_data", nlohmann::json())));
+  log->info("order {}: asking {} ({})", id, provider_.name(), config_.execution.model);
+  executor::LlmResult result;
+  try {
+    counters_.llm_calls++;
+    result = provider_.complete(request, hard_stop_);
+  } catch (const executor::LlmError& e) {
+    counters_.failed++;
+    if (hard_stop_.cancelled()) {
+      // Shutdown cut the call short: not the order's fault, try again next start.
+      record.state = JobState::Failed;
+      record.last_error = "interrupted by shutdown";
+      record.next_attempt_at = 0;
+      journal_.put(record);
+      log->warn("order {}: LLM call interrupted by shutdown; it resumes at the next start", id);
+      return;
+    }
+    record.attempts++;
+    record.last_error = e.what();
+    if (!e.retryable() || record.attempts >= config_.runtime.max_order_attempts) {
+      give_up(client, record, e.what());
+      return;
+    }
+    record.state = JobState::Failed;
+    record.next_attempt_at = retry_at(record.attempts);
+    journal_.put(record);
+    log->warn("order {} failed (attempt {} of {}): {}; retry in {} s", id, record.attempts,
+              config_.runtime.max_order_attempts, e.what(), record.next_attempt_at - unix_now());
+    return;
+  }
+  counters_.input_tokens += result.usage.input_tokens;
+  counters_.output_tokens += result.usage.output_tokens;
+  counters_.llm_latency_ms_total += result.latency.count();
+  std::string text = result.text;
+  if (result.truncated) {
+    log->warn("order {}: the model stopped at max_tokens ({}); delivering with the truncation marker", id,
+              config_.execution.max_tokens);
+    text += config_.delivery.truncation_marker;
+  }
+  record.delivery_data = delivery::format_result(text, config_.delivery.format).dump();
+  record.input_tokens = result.usage.input_tokens;
+  record.output_tokens = result.usage.output_tokens;
+  record.state = config_.delivery.auto_deliver ? JobState::ResultReady : JobState::AwaitingDelivery;
+  journal_.put(record);  // durable before delivery: a crash now never costs a second LLM call
+  log->info("order {}: {} answered in {} ms ({} in / {} out tokens, {} attempt(s))", id, provider_.name(),
+            result.latency.count(), result.usage.input_tokens, result.usage.output_tokens, result.attempts);
+  if (!config_.delivery.auto_deliver) {
+    log->info("order {}: auto_deliver is off; result kept for the operator (see `gigent-runtime status`)", id);
+    return;
+  }
+  deliver_saved(client, record);
+}
+
+void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRecord record) {
+  auto log = logger();
+  auto data = nlohmann::json::parse(record.delivery_data, nullptr, false);
+  if (data.is_discarded()) data = {{"content", record.delivery_data}, {"format", "text"}};
+  auto outcome = delivery::deliver_once(client, record.order_id, agent_id_, data, hard_stop_);
+  switch (outcome.outcome) {
+    case delivery::DeliveryOutcome::Delivered:
+    case delivery::DeliveryOutcome::AlreadyDelivered:
+      record.state = JobState::Delivered;
+      record.last_error.clear();
+      journal_.put(record);
+      counters_.delivered++;
+      log->info("order {} delivered", record.order_id);
+      return;
+    case delivery::DeliveryOutcome::OrderClosed:
+      record.state = JobState::Closed;
+      record.last_error = outcome.error;
+      journal_.put(record);
+      log->info("order {} was closed by the buyer before delivery ({})", record.order_id, outcome.error);
+      return;
+    case delivery::DeliveryOutcome::Failed:
+      record.last_error = outcome.error;
+      record.next_attempt_at = unix_now() + 30;
+      journal_.put(record);  // stays ResultReady: the next attempt delivers without the LLM
+      log->warn("order {}: delivery failed: {}; result kept, delivery retried in 30 s", record.order_id,
+                outcome.error);
+      return;
+  }
+}
+
+void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord record, const std::string& reason) {
+  auto log = logger();
+  record.state = JobState::Poison;
+  journal_.put(record);
+  counters_.poison++;
+  const auto action = config_.runtime.failed_order_action;
+  log->error("order {} failed for good after {} attempt(s): {}; action: {}", record.order_id, record.attempts,
+             reason, config::to_string(action));
+  if (action == config::FailedOrderAction::Leave) return;
+  std::string note = "Sorry, this order could not be completed automatically: the AI provider failed (" +
+                     std::string(reason.substr(0, 300)) + "). It has been " +
+                     (action == config::FailedOrderAction::Reject ? "rejected" : "cancelled") + ".";
+  client.post_message(record.order_id, agent_id_, note);
+  auto current = client.get_order(record.order_id);
+  std::string status = current.ok() ? current.body.value("status", "") : "";
+  std::string target = (action == config::FailedOrderAction::Reject && status == "pending") ? "rejected" : "cancelled";
+  auto changed = client.set_order_status(record.order_id, target, agent_id_);
+  if (!changed.ok())
+    log->warn("order {}: could not mark it {}: {}", record.order_id, target, changed.error);
+  else
+    log->info("order {} marked {} and the buyer told why", record.order_id, target);
+}
+
+}  // namespace gigent::engine

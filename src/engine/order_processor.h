@@ -1,0 +1,60 @@
+#pragma once
+// One order's way through the runtime: claim (accept + start), execute,
+// deliver, with every step recorded in the journal first.
+#include <atomic>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/cancel.h"
+#include "common/status_registry.h"
+#include "config/config.h"
+#include "engine/journal.h"
+#include "executor/llm_provider.h"
+#include "marketplace/client.h"
+
+namespace gigent::engine {
+
+struct Counters {
+  std::atomic<long long> delivered{0};
+  std::atomic<long long> failed{0};
+  std::atomic<long long> poison{0};
+  std::atomic<long long> llm_calls{0};
+  std::atomic<long long> input_tokens{0};
+  std::atomic<long long> output_tokens{0};
+  std::atomic<long long> llm_latency_ms_total{0};
+  nlohmann::json to_json() const;
+};
+
+class OrderProcessor {
+ public:
+  OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
+                 executor::LlmProvider& provider, Journal& journal, Counters& counters,
+                 const Cancellation& hard_stop);
+
+  // For an order the poller found: pending → accepted (when auto_accept) →
+  // in_progress. False when another worker or replica got it first (quietly
+  // skipped) or the backend could not be reached.
+  bool claim(marketplace::MarketplaceClient& client, const nlohmann::json& order);
+
+  // Runs on a worker thread: reuses a saved LLM result when there is one,
+  // otherwise calls the model once; then delivers (or keeps it when
+  // auto_deliver is off). Never throws.
+  void process(const nlohmann::json& order);
+
+ private:
+  void execute_and_deliver(marketplace::MarketplaceClient& client, const std::string& order_id,
+                           const nlohmann::json& order, JobRecord record);
+  void deliver_saved(marketplace::MarketplaceClient& client, JobRecord record);
+  void give_up(marketplace::MarketplaceClient& client, JobRecord record, const std::string& reason);
+
+  const config::Config& config_;
+  std::string agent_id_;
+  marketplace::Endpoint endpoint_;
+  executor::LlmProvider& provider_;
+  Journal& journal_;
+  Counters& counters_;
+  const Cancellation& hard_stop_;
+};
+
+}  // namespace gigent::engine
