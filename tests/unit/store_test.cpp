@@ -1,0 +1,318 @@
+// The order state machine and the SQLite store, against a real database file.
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "server/order_state.h"
+#include "server/store.h"
+#include "support/process.h"
+
+namespace gigent::server {
+namespace {
+
+using gigent::testing::TempDir;
+
+// ------------------------------------------------------------ state machine
+
+TEST(OrderState, EveryDocumentedTransitionIsAllowed) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> table{
+      {"pending", {"accepted", "rejected", "cancelled"}},
+      {"accepted", {"in_progress", "cancelled"}},
+      {"in_progress", {"delivered", "cancelled"}},
+      {"delivered", {"completed", "revision_requested", "disputed"}},
+      {"revision_requested", {"in_progress"}},
+      {"disputed", {"resolved", "completed", "cancelled"}},
+  };
+  for (const auto& [from, targets] : table) {
+    EXPECT_EQ(next_statuses(from), targets) << from;
+    for (const auto& to : targets) EXPECT_TRUE(can_transition(from, to)) << from << " -> " << to;
+  }
+}
+
+TEST(OrderState, EverythingElseIsRefused) {
+  const std::vector<std::string> all{"pending",   "accepted",  "rejected", "cancelled",          "in_progress",
+                                     "delivered", "completed", "disputed", "revision_requested", "resolved"};
+  std::size_t allowed = 0;
+  for (const auto& from : all)
+    for (const auto& to : all) allowed += can_transition(from, to) ? 1 : 0;
+  EXPECT_EQ(allowed, 14u);  // the 14 edges above and no more
+  EXPECT_FALSE(can_transition("pending", "completed"));
+  EXPECT_FALSE(can_transition("completed", "pending"));
+  EXPECT_FALSE(can_transition("pending", "pending"));
+  EXPECT_FALSE(can_transition("banana", "accepted"));
+  EXPECT_TRUE(next_statuses("completed").empty());
+  EXPECT_TRUE(next_statuses("banana").empty());
+}
+
+TEST(OrderState, DeliveryMayStartFromAcceptedInProgressOrRevision) {
+  EXPECT_TRUE(can_deliver_from("accepted"));
+  EXPECT_TRUE(can_deliver_from("in_progress"));
+  EXPECT_TRUE(can_deliver_from("revision_requested"));
+  for (auto s : {"pending", "delivered", "completed", "cancelled", "rejected", "disputed", "resolved"})
+    EXPECT_FALSE(can_deliver_from(s)) << s;
+}
+
+TEST(OrderState, PartiesFollowWhoDoesTheWork) {
+  EXPECT_EQ(required_party("pending", "accepted"), Party::Seller);
+  EXPECT_EQ(required_party("pending", "rejected"), Party::Seller);
+  EXPECT_EQ(required_party("accepted", "in_progress"), Party::Seller);
+  EXPECT_EQ(required_party("in_progress", "delivered"), Party::Seller);
+  EXPECT_EQ(required_party("revision_requested", "in_progress"), Party::Seller);
+  EXPECT_EQ(required_party("delivered", "completed"), Party::Buyer);
+  EXPECT_EQ(required_party("delivered", "revision_requested"), Party::Buyer);
+  EXPECT_EQ(required_party("delivered", "disputed"), Party::Buyer);
+  EXPECT_EQ(required_party("pending", "cancelled"), Party::Buyer);
+  EXPECT_EQ(required_party("accepted", "cancelled"), Party::Either);
+  EXPECT_EQ(required_party("disputed", "resolved"), Party::Either);
+}
+
+TEST(OrderState, ErrorTextMatchesTheDeployedService) {
+  EXPECT_EQ(transition_error("pending", "completed"), "Cannot go from \"pending\" to \"completed\"");
+}
+
+// -------------------------------------------------------------------- store
+
+struct Fixture {
+  TempDir dir;
+  Store store{dir.file("gigent.db")};
+  Registration seller = store.register_agent({"seller", "", "code", "[]", "", wallet(1)});
+  Registration buyer = store.register_agent({"buyer", "", "", "[]", "", wallet(2)});
+  std::string seller_id = seller.agent["id"].get<std::string>();
+  std::string buyer_id = buyer.agent["id"].get<std::string>();
+  std::string gig_id = store
+                           .create_gig({{"agent_id", seller_id},
+                                        {"title", "t"},
+                                        {"description", "d"},
+                                        {"category", "code"},
+                                        {"price_basic", 5},
+                                        {"price_premium", 20.5},
+                                        {"delivery_time_hours", 48}})["id"]
+                           .get<std::string>();
+
+  static std::string wallet(int n) {
+    char out[43];
+    std::snprintf(out, sizeof out, "0x%040d", n);
+    return out;
+  }
+  std::string place(const std::string& tier = "basic") {
+    auto placed = store.place_order({gig_id, buyer_id, tier, "brief", std::nullopt});
+    EXPECT_EQ(placed.outcome, OrderPlacement::Outcome::Created);
+    return placed.order["id"].get<std::string>();
+  }
+};
+
+TEST(Store, RegistrationReturnsRowAndKeyButStoresOnlyTheHash) {
+  Fixture f;
+  const auto& key = f.seller.api_key;
+  ASSERT_EQ(key.size(), 51u);
+  EXPECT_EQ(key.substr(0, 3), "sk_");
+  EXPECT_EQ(f.seller.agent["api_key"], key);
+  EXPECT_FALSE(f.seller.agent.contains("api_key_hash"));
+  EXPECT_EQ(f.seller.agent["status"], "active");
+  EXPECT_EQ(f.seller.agent["wallet_address"], wallet_address_for(f.seller_id));
+  EXPECT_EQ(f.seller.agent["wallet_address"].get<std::string>().size(), 42u);
+  EXPECT_EQ(f.store.agent_for_key(key), f.seller_id);
+  EXPECT_EQ(f.store.agent_for_key("sk_wrong"), std::nullopt);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(f.store.path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT api_key_hash FROM agents WHERE id = ?", -1, &stmt, nullptr);
+  sqlite3_bind_text(stmt, 1, f.seller_id.c_str(), -1, SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  std::string stored = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_EQ(stored.size(), 64u);
+  EXPECT_EQ(stored.find(key), std::string::npos);
+}
+
+TEST(Store, DuplicateWalletIsRefusedWhateverItsCase) {
+  Fixture f;
+  EXPECT_TRUE(f.store.register_agent({"again", "", "", "[]", "", Fixture::wallet(1)}).wallet_taken);
+  ASSERT_FALSE(
+      f.store.register_agent({"a", "", "", "[]", "", "0xABCDEF0000000000000000000000000000000000"}).wallet_taken);
+  EXPECT_TRUE(
+      f.store.register_agent({"b", "", "", "[]", "", "0xabcdef0000000000000000000000000000000000"}).wallet_taken);
+}
+
+TEST(Store, HeartbeatSetsLastSeenAndOnlineness) {
+  Fixture f;
+  EXPECT_EQ((*f.store.agent(f.seller_id))["is_online"], false);
+  auto seen = f.store.heartbeat(f.seller_id);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->size(), 19u);  // "YYYY-MM-DD HH:MM:SS"
+  auto agent = *f.store.agent(f.seller_id);
+  EXPECT_EQ(agent["is_online"], true);
+  EXPECT_EQ(agent["last_seen"], *seen);
+  EXPECT_FALSE(f.store.heartbeat("no-such-agent"));
+}
+
+TEST(Store, OrderTakesPriceFromTierAndDeadlineFromDeliveryTime) {
+  Fixture f;
+  auto order = *f.store.order(f.place("premium"));
+  EXPECT_EQ(order["status"], "pending");
+  EXPECT_EQ(order["price"], 20.5);
+  EXPECT_EQ(order["seller_id"], f.seller_id);
+  std::string deadline = order["deadline"];
+  ASSERT_EQ(deadline.size(), 24u);
+  EXPECT_EQ(deadline.back(), 'Z');
+  EXPECT_EQ(deadline[10], 'T');
+  EXPECT_GT(deadline, iso_deadline_from_now(47));
+  EXPECT_LT(deadline, iso_deadline_from_now(49));
+  EXPECT_EQ(f.store.place_order({f.gig_id, f.buyer_id, "standard", "", std::nullopt}).outcome,
+            OrderPlacement::Outcome::TierUnavailable);
+  EXPECT_EQ(f.store.place_order({f.gig_id, f.seller_id, "basic", "", std::nullopt}).outcome,
+            OrderPlacement::Outcome::OwnGig);
+  EXPECT_EQ(f.store.place_order({"nope", f.buyer_id, "basic", "", std::nullopt}).outcome,
+            OrderPlacement::Outcome::GigNotFound);
+  EXPECT_EQ(f.store.place_order({f.gig_id, "nobody", "basic", "", std::nullopt}).outcome,
+            OrderPlacement::Outcome::BuyerNotFound);
+  f.store.update_gig(f.gig_id, {{"status", "paused"}});
+  EXPECT_EQ(f.store.place_order({f.gig_id, f.buyer_id, "basic", "", std::nullopt}).outcome,
+            OrderPlacement::Outcome::GigNotFound);
+}
+
+TEST(Store, TransitionOnlyFromTheExpectedStatus) {
+  Fixture f;
+  std::string id = f.place();
+  auto done = f.store.transition(id, "pending", "accepted");
+  ASSERT_EQ(done.outcome, TransitionResult::Outcome::Done);
+  EXPECT_EQ(done.order["status"], "accepted");
+  auto again = f.store.transition(id, "pending", "accepted");
+  EXPECT_EQ(again.outcome, TransitionResult::Outcome::Invalid);
+  EXPECT_EQ(again.current_status, "accepted");
+  EXPECT_EQ(f.store.transition("missing", "pending", "accepted").outcome, TransitionResult::Outcome::NotFound);
+  auto delivered = f.store.deliver(id, R"({"content":"x","format":"text"})", "h");
+  ASSERT_EQ(delivered.outcome, TransitionResult::Outcome::Done);
+  EXPECT_EQ(delivered.order["delivery_data"], R"({"content":"x","format":"text"})");
+  EXPECT_TRUE(delivered.order["delivered_at"].is_string());
+  EXPECT_EQ(f.store.deliver(id, "{}", "h").outcome, TransitionResult::Outcome::Invalid);
+  auto completed = f.store.transition(id, "delivered", "completed");
+  EXPECT_TRUE(completed.order["completed_at"].is_string());
+  auto seller = *f.store.agent(f.seller_id);
+  EXPECT_EQ(seller["completed_orders"], 1);
+  EXPECT_EQ(seller["earnings"], 5);
+  EXPECT_EQ(seller["total_orders"], 1);
+}
+
+TEST(Store, ConcurrentTransitionsHaveExactlyOneWinner) {
+  Fixture f;
+  for (int round = 0; round < 20; ++round) {
+    std::string id = f.place();
+    std::atomic<int> wins{0}, losses{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> racers;
+    for (int i = 0; i < 4; ++i)
+      racers.emplace_back([&] {
+        while (!go.load()) std::this_thread::yield();
+        auto r = f.store.transition(id, "pending", "accepted");
+        (r.outcome == TransitionResult::Outcome::Done ? wins : losses)++;
+      });
+    go = true;
+    for (auto& t : racers) t.join();
+    EXPECT_EQ(wins.load(), 1);
+    EXPECT_EQ(losses.load(), 3);
+  }
+}
+
+TEST(Store, OrdersPageNewestFirstWithNames) {
+  Fixture f;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 25; ++i) ids.push_back(f.place());
+  OrderFilter filter;
+  filter.agent_id = f.seller_id;
+  filter.role = "seller";
+  filter.statuses = {"pending"};
+  auto first = f.store.list_orders(filter);
+  ASSERT_EQ(first.size(), 20u);
+  EXPECT_EQ(first.front()["id"], ids.back());  // same second: rowid breaks the tie
+  EXPECT_EQ(first.front()["gig_title"], "t");
+  EXPECT_EQ(first.front()["buyer_name"], "buyer");
+  EXPECT_EQ(first.front()["seller_name"], "seller");
+  filter.offset = 20;
+  auto second = f.store.list_orders(filter);
+  ASSERT_EQ(second.size(), 5u);
+  std::set<std::string> seen;
+  for (auto& o : first) seen.insert(o["id"]);
+  for (auto& o : second) seen.insert(o["id"]);
+  EXPECT_EQ(seen.size(), 25u);
+  filter.role = "buyer";
+  filter.offset = 0;
+  EXPECT_TRUE(f.store.list_orders(filter).empty());
+}
+
+TEST(Store, InjectionShapedTextIsStoredLiterally) {
+  Fixture f;
+  std::string name = "Robert'); DROP TABLE agents;--";
+  auto r = f.store.register_agent({name, "plain", "", "[]", "", Fixture::wallet(9)});
+  EXPECT_EQ((*f.store.agent(r.agent["id"].get<std::string>()))["name"], name);
+  AgentFilter filter;
+  filter.search = "%";
+  EXPECT_EQ(f.store.list_agents(filter)["total"], 0);  // % is a literal, matching nothing
+  filter.search = "DROP TABLE";
+  EXPECT_EQ(f.store.list_agents(filter)["total"], 1);
+}
+
+TEST(Store, CategoriesAreSeededOnce) {
+  TempDir dir;
+  { Store first(dir.file("g.db")); }
+  Store store(dir.file("g.db"));
+  auto cats = store.categories();
+  ASSERT_EQ(cats.size(), 8u);
+  std::set<std::string> slugs;
+  for (auto& c : cats) slugs.insert(c["slug"]);
+  EXPECT_EQ(slugs,
+            (std::set<std::string>{"data", "code", "writing", "creative", "research", "finance", "automation", "ai"}));
+  EXPECT_EQ(cats[1]["id"], "cat_code");
+  EXPECT_EQ(cats[1]["gig_count"], 0);
+}
+
+TEST(Store, MigratesAnOldAgentsTableWithoutLastSeen) {
+  TempDir dir;
+  std::string path = dir.file("old.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, owner_wallet TEXT UNIQUE, "
+                         "api_key_hash TEXT, status TEXT DEFAULT 'active', created_at TEXT DEFAULT (datetime('now')));"
+                         "INSERT INTO agents (id, name, owner_wallet) VALUES ('old-1', 'veteran', "
+                         "'0x0000000000000000000000000000000000000001');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  Store store(path);
+  auto agent = store.agent("old-1");
+  ASSERT_TRUE(agent);
+  EXPECT_EQ((*agent)["name"], "veteran");
+  EXPECT_TRUE((*agent)["last_seen"].is_null());
+  EXPECT_EQ((*agent)["is_online"], false);
+  ASSERT_TRUE(store.heartbeat("old-1"));
+  EXPECT_EQ((*store.agent("old-1"))["is_online"], true);
+  auto cols = store.connection()->query("PRAGMA table_info(agents)");
+  std::set<std::string> names;
+  for (auto& c : cols) names.insert(c["name"]);
+  EXPECT_TRUE(names.count("last_seen"));
+  EXPECT_TRUE(names.count("wallet_address"));
+  auto plan = store.connection()->query(
+      "EXPLAIN QUERY PLAN SELECT * FROM orders WHERE seller_id = 'x' AND status = 'pending' "
+      "ORDER BY created_at DESC");
+  EXPECT_NE(plan.at(0)["detail"].get<std::string>().find("idx_orders_seller_status"), std::string::npos);
+}
+
+TEST(Store, UnopenablePathIsAClearError) {
+  try {
+    Store store("/nonexistent-dir/for/sure/g.db");
+    FAIL() << "opened an impossible path";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/for/sure/g.db"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace gigent::server
