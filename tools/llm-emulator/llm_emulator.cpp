@@ -589,7 +589,12 @@ void LlmEmulator::handle_api(const std::string& api, http::Request&& request, ht
 
   // Authentication first, as the real APIs do.
   if (anthropic) {
-    const auto key = request.header("x-api-key");
+    // The API takes the key as x-api-key; current SDKs send it as a Bearer token.
+    std::optional<std::string> key = request.header("x-api-key");
+    const auto authorization = request.header("authorization");
+    if ((!key || key->empty()) && authorization && authorization->rfind("Bearer ", 0) == 0) {
+      key = authorization->substr(7);
+    }
     if (!options_.expected_api_key.empty() && (!key || key->empty())) {
       return send_now("unauthorized", anthropic_error(401, "authentication_error",
                                                       "x-api-key header is required", request_id));
