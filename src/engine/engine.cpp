@@ -56,8 +56,11 @@ struct Engine::Impl {
   int lock_fd = -1;
 
   void set_phase(const std::string& p) {
-    std::lock_guard lock(phase_mutex);
-    phase = p;
+    {
+      std::lock_guard lock(phase_mutex);
+      phase = p;
+    }
+    write_state_file();  // `status` sees phase changes at once, not at the next tick
   }
   bool acquire_lock();
   void write_state_file();

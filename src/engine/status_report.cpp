@@ -135,7 +135,8 @@ std::string render_status(const nlohmann::json& s) {
       o << "This run  " << c.value("delivered", 0) << " delivered, " << c.value("llm_calls", 0) << " LLM calls, "
         << c.value("input_tokens", 0) << " in / " << c.value("output_tokens", 0) << " out tokens\n";
     }
-    for (auto& [name, loop] : d.value("loops", nlohmann::json::object()).items()) {
+    const auto loops = d.value("loops", nlohmann::json::object());
+    for (const auto& [name, loop] : loops.items()) {
       o << "  " << name << ": " << loop.value("state", "");
       if (loop["last_success"].is_string()) o << "; last success " << loop["last_success"].get<std::string>();
       if (!loop.value("last_error", "").empty()) o << "; last error: " << loop.value("last_error", "");
