@@ -187,6 +187,18 @@ TEST(ConfigLoader, ReadsEveryField) {
   EXPECT_EQ(config.backend.url, "http://127.0.0.1:3000");
 }
 
+TEST(ConfigLoader, WindowsLineEndingsAndByteOrderMarkAreAccepted) {
+  std::string crlf;
+  for (char c : kValid) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  const LoadResult result = load_with_env("\xEF\xBB\xBF" + crlf + "runtime:\r\n  poll_interval_seconds: x\r\n");
+  EXPECT_EQ(positions(result), (std::vector<std::string>{"12:26: runtime.poll_interval_seconds"}))
+      << all_messages(result);
+  EXPECT_EQ(result.config.agent.name, "Bot");
+}
+
 TEST(ConfigLoader, EmptySectionsMeanDefaults) {
   const LoadResult result = load_with_env(kValid + "runtime:\nheartbeat: {}\n");
   ASSERT_TRUE(result.ok()) << all_messages(result);
