@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config ccache git curl
+  build-essential cmake pkg-config ccache git curl jq
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libsqlite3-dev sqlite3 libboost1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -144,7 +144,11 @@ void Engine::Impl::state_file_loop(const Cancellation& stop) {
 
 void Engine::Impl::dispatch(OrderProcessor& processor, const nlohmann::json& order) {
   const std::string id = order.value("id", "");
-  if (!pool->try_submit(id, [&processor, order] { processor.process(order); }))
+  auto job = [this, &processor, order] {
+    processor.process(order);
+    write_state_file();  // `status` shows the finished order at once
+  };
+  if (!pool->try_submit(id, std::move(job)))
     log->debug("order {} not dispatched (in flight or no free worker)", id);
 }
 
