@@ -6,6 +6,7 @@
 # build-fuzz/artifacts/. Exits non-zero if a target fails to build or crashes.
 #
 #   scripts/fuzz.sh [SECONDS]
+#   FUZZ_TARGETS="config_fuzz" scripts/fuzz.sh 60   # only the named targets
 set -euo pipefail
 
 seconds="${1:-20}"
@@ -30,6 +31,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 failed=()
 for source in "$root"/fuzz/*_fuzz.cpp; do
   target="$(basename "$source" .cpp)"
+  if [[ -n "${FUZZ_TARGETS:-}" && " $FUZZ_TARGETS " != *" $target "* ]]; then
+    continue
+  fi
   corpus_name="${target%_fuzz}"
   echo "=== $target: build"
   if ! cmake --build "$build" --target "$target" -j "$jobs"; then
