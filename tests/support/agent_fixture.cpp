@@ -1,0 +1,81 @@
+#include "support/agent_fixture.h"
+
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "support/process.h"
+
+namespace gigent::testing {
+
+Buyer register_buyer(const std::string& backend_url, int n) {
+  marketplace::MarketplaceClient client({backend_url, ""});
+  char wallet[64];
+  std::snprintf(wallet, sizeof wallet, "0x%040x", 0xb000 + n);
+  auto r = client.register_agent({{"name", "Buyer " + std::to_string(n)}, {"owner_wallet", wallet}});
+  if (!r.ok()) throw std::runtime_error("cannot register buyer: " + r.error);
+  return {r.body.value("id", ""), r.body.value("api_key", "")};
+}
+
+std::string AgentYaml::to_yaml() const {
+  std::ostringstream y;
+  y << "agent:\n  name: \"" << name << "\"\n  description: \"Writes things\"\n  category: writing\n  tags: [writing]\n";
+  y << "owner:\n  wallet: \"" << wallet << "\"\n";
+  y << "gigs:\n";
+  for (const auto& title : gig_titles) {
+    y << "  - title: \"" << title << "\"\n    description: \"Posts on any topic\"\n    category: writing\n"
+      << "    tags: [blog]\n    pricing:\n      basic: { price: " << price_basic
+      << ", description: \"500 words\" }\n      standard: { price: 15, description: \"1500 words\" }\n"
+      << "    delivery_time_hours: 24\n";
+  }
+  y << "runtime:\n  poll_interval_seconds: " << poll_interval_seconds << "\n  max_concurrent_orders: "
+    << max_concurrent_orders << "\n  shutdown_grace_seconds: 30\n" << extra_runtime;
+  y << "execution:\n  provider: " << provider << "\n  model: \"" << model << "\"\n  base_url: \"" << base_url
+    << "\"\n  api_key: \"" << api_key << "\"\n  system_prompt: \"You write well.\"\n  max_tokens: 500\n"
+    << "  timeout_seconds: 20\n";
+  y << "delivery:\n  format: " << delivery_format << "\n  auto_deliver: " << (auto_deliver ? "true" : "false") << "\n";
+  y << "heartbeat:\n  enabled: true\n  interval_seconds: " << heartbeat_interval_seconds << "\n";
+  y << "logging:\n  level: debug\n";
+  return y.str();
+}
+
+std::string gig_id_of(const std::string& backend_url, const std::string& agent_id, const std::string& title) {
+  marketplace::MarketplaceClient client({backend_url, ""});
+  auto r = client.list_gigs(agent_id, {100, 0});
+  if (!r.ok()) throw std::runtime_error("cannot list gigs: " + r.error);
+  for (auto& g : r.body["gigs"])
+    if (g.value("title", "") == title) return g.value("id", "");
+  throw std::runtime_error("no gig titled " + title);
+}
+
+nlohmann::json place_order(const std::string& backend_url, const Buyer& buyer, const std::string& gig_id,
+                           const std::string& brief, const nlohmann::json& input_data) {
+  marketplace::MarketplaceClient client({backend_url, buyer.api_key});
+  nlohmann::json body = {{"gig_id", gig_id}, {"buyer_id", buyer.id}, {"brief", brief}, {"pay_now", false}};
+  if (!input_data.is_null()) body["input_data"] = input_data;
+  auto r = client.place_order(body);
+  if (!r.ok()) throw std::runtime_error("cannot place order: " + r.error);
+  return r.body;
+}
+
+nlohmann::json wait_for_order_status(const std::string& backend_url, const std::string& order_id,
+                                     const std::string& wanted, std::chrono::milliseconds timeout) {
+  marketplace::MarketplaceClient client({backend_url, ""});
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  nlohmann::json last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = client.get_order(order_id);
+    if (r.ok()) {
+      last = r.body;
+      if (last.value("status", "") == wanted) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return last;
+}
+
+std::string read_agent_id(const std::string& credentials_path) {
+  return nlohmann::json::parse(slurp(credentials_path)).value("agent_id", "");
+}
+
+}  // namespace gigent::testing
