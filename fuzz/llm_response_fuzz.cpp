@@ -33,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string body(reinterpret_cast<const char*>(data), size);
   run_parser(gigent::executor::parse_anthropic_response, body);
   run_parser(gigent::executor::parse_openai_response, body);
-  for (const auto& error : {gigent::executor::parse_anthropic_error(body),
-                            gigent::executor::parse_openai_error(body)}) {
+  for (const auto& error :
+       {gigent::executor::parse_anthropic_error(body), gigent::executor::parse_openai_error(body)}) {
     check_valid_utf8(error.type);
     check_valid_utf8(error.message);
     check_valid_utf8(error.code);

@@ -20,8 +20,7 @@ LlmResult parse_anthropic_response(const std::string& body) {
     // Anthropic can report an error inside a 200 (e.g. overloaded mid-stream).
     const auto* error = object_field(*doc, "error");
     const std::string type = error ? string_field(*error, "type") : "";
-    throw LlmError("error in a success response: " + type + ": " +
-                       (error ? string_field(*error, "message") : ""),
+    throw LlmError("error in a success response: " + type + ": " + (error ? string_field(*error, "message") : ""),
                    /*retryable=*/true, 200, type.empty() ? "api_error" : type);
   }
   const auto content = doc->find("content");
@@ -42,12 +41,11 @@ LlmResult parse_anthropic_response(const std::string& body) {
     throw LlmError("the model refused the request (stop_reason refusal)", false, 200, "refusal");
   }
   if (result.text.empty()) {
-    throw LlmError("the model returned no text (stop_reason " +
-                       (result.stop_reason.empty() ? "null" : result.stop_reason) + ")",
-                   false, 200, "empty_response");
+    throw LlmError(
+        "the model returned no text (stop_reason " + (result.stop_reason.empty() ? "null" : result.stop_reason) + ")",
+        false, 200, "empty_response");
   }
-  result.truncated =
-      result.stop_reason == "max_tokens" || result.stop_reason == "model_context_window_exceeded";
+  result.truncated = result.stop_reason == "max_tokens" || result.stop_reason == "model_context_window_exceeded";
   return result;
 }
 
@@ -65,17 +63,14 @@ ApiError parse_anthropic_error(const std::string& body) {
   return error;
 }
 
-AnthropicProvider::AnthropicProvider(config::ExecutionSection execution, TransportFor transport,
-                                     Sleeper& sleeper, Clock& clock, JitterFn jitter)
-    : HttpLlmProvider(std::move(execution), std::move(transport), sleeper, clock,
-                      std::move(jitter)) {}
+AnthropicProvider::AnthropicProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper,
+                                     Clock& clock, JitterFn jitter)
+    : HttpLlmProvider(std::move(execution), std::move(transport), sleeper, clock, std::move(jitter)) {}
 
-AnthropicProvider::AnthropicProvider(config::ExecutionSection execution,
-                                     http::Transport& transport, Sleeper& sleeper, Clock& clock,
-                                     JitterFn jitter)
+AnthropicProvider::AnthropicProvider(config::ExecutionSection execution, http::Transport& transport, Sleeper& sleeper,
+                                     Clock& clock, JitterFn jitter)
     : AnthropicProvider(
-          std::move(execution),
-          [&transport](const Cancellation&) -> http::Transport& { return transport; }, sleeper,
+          std::move(execution), [&transport](const Cancellation&) -> http::Transport& { return transport; }, sleeper,
           clock, std::move(jitter)) {}
 
 nlohmann::json AnthropicProvider::request_body(const LlmRequest& request) const {
@@ -90,13 +85,11 @@ nlohmann::json AnthropicProvider::request_body(const LlmRequest& request) const 
 }
 
 http::ClientRequest AnthropicProvider::build_request(const LlmRequest& request) const {
-  const std::string base =
-      execution().base_url.empty() ? kAnthropicDefaultBaseUrl : execution().base_url;
+  const std::string base = execution().base_url.empty() ? kAnthropicDefaultBaseUrl : execution().base_url;
   http::ClientRequest wire = base_request(api_v1_root(base) + "/messages");
   wire.headers.emplace_back("x-api-key", execution().api_key);
   wire.headers.emplace_back("anthropic-version", kAnthropicVersion);
-  wire.body =
-      request_body(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  wire.body = request_body(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return wire;
 }
 

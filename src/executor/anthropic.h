@@ -18,11 +18,11 @@ ApiError parse_anthropic_error(const std::string& body);
 
 class AnthropicProvider final : public HttpLlmProvider {
  public:
-  AnthropicProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper,
-                    Clock& clock, JitterFn jitter = nullptr);
+  AnthropicProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper, Clock& clock,
+                    JitterFn jitter = nullptr);
   // For tests: one transport for every call.
-  AnthropicProvider(config::ExecutionSection execution, http::Transport& transport,
-                    Sleeper& sleeper, Clock& clock, JitterFn jitter = nullptr);
+  AnthropicProvider(config::ExecutionSection execution, http::Transport& transport, Sleeper& sleeper, Clock& clock,
+                    JitterFn jitter = nullptr);
   std::string name() const override { return "anthropic"; }
 
   // The request body as sent (for tests and debugging).
@@ -30,12 +30,8 @@ class AnthropicProvider final : public HttpLlmProvider {
 
  protected:
   http::ClientRequest build_request(const LlmRequest& request) const override;
-  LlmResult parse_success(const std::string& body) const override {
-    return parse_anthropic_response(body);
-  }
-  ApiError parse_error(const std::string& body) const override {
-    return parse_anthropic_error(body);
-  }
+  LlmResult parse_success(const std::string& body) const override { return parse_anthropic_response(body); }
+  ApiError parse_error(const std::string& body) const override { return parse_anthropic_error(body); }
 };
 
 }  // namespace gigent::executor

@@ -65,8 +65,7 @@ std::string describe_http_failure(int status, const ApiError& error) {
 bool is_quota_or_billing_error(int status, const ApiError& error) {
   if (status == 402) return true;
   for (const std::string* word : {&error.type, &error.code}) {
-    if (*word == "insufficient_quota" || *word == "billing_error" ||
-        *word == "billing_hard_limit_reached") {
+    if (*word == "insufficient_quota" || *word == "billing_error" || *word == "billing_hard_limit_reached") {
       return true;
     }
   }
@@ -125,10 +124,13 @@ std::string api_v1_root(const std::string& base_url) {
   return root;
 }
 
-HttpLlmProvider::HttpLlmProvider(config::ExecutionSection execution, TransportFor transport,
-                                 Sleeper& sleeper, Clock& clock, JitterFn jitter)
-    : execution_(std::move(execution)), transport_(std::move(transport)), sleeper_(sleeper),
-      clock_(clock), jitter_(jitter ? std::move(jitter) : random_jitter()) {}
+HttpLlmProvider::HttpLlmProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper,
+                                 Clock& clock, JitterFn jitter)
+    : execution_(std::move(execution)),
+      transport_(std::move(transport)),
+      sleeper_(sleeper),
+      clock_(clock),
+      jitter_(jitter ? std::move(jitter) : random_jitter()) {}
 
 http::ClientRequest HttpLlmProvider::base_request(const std::string& url) const {
   http::ClientRequest request;
@@ -147,8 +149,7 @@ std::string HttpLlmProvider::without_key(const std::string& text) const {
   return replace_all(text, execution_.api_key, "[key]");
 }
 
-void HttpLlmProvider::fail(std::string message, bool retryable, int status, std::string type,
-                           int attempts) const {
+void HttpLlmProvider::fail(std::string message, bool retryable, int status, std::string type, int attempts) const {
   message = name() + ": " + message;
   if (attempts > 1) message += " (after " + std::to_string(attempts) + " attempts)";
   throw LlmError(without_key(message), retryable, status, std::move(type));
@@ -166,8 +167,8 @@ LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellatio
   std::string last_type;
   for (;;) {
     if (cancel.cancelled()) {
-      fail("cancelled before the call completed; last failure: " + last_failure, true, last_status,
-           "cancelled", attempts);
+      fail("cancelled before the call completed; last failure: " + last_failure, true, last_status, "cancelled",
+           attempts);
     }
     ++attempts;
     const http::ClientResult result = transport_(cancel).perform(wire_request);
@@ -179,8 +180,8 @@ LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellatio
       }
       last_status = 0;
       last_type = result.timed_out ? "timeout" : "connection_error";
-      last_failure = result.timed_out ? "request timed out (" + result.error + ")"
-                                      : "connection failed (" + result.error + ")";
+      last_failure =
+          result.timed_out ? "request timed out (" + result.error + ")" : "connection failed (" + result.error + ")";
     } else if (result.response.status >= 200 && result.response.status < 300) {
       try {
         LlmResult parsed = parse_success(result.response.body);
@@ -212,8 +213,8 @@ LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellatio
     // A transient failure: try again if the budget allows.
     const int retries_so_far = attempts - 1;
     if (retries_so_far >= max_retries) {
-      fail(last_failure + "; gave up after " + std::to_string(max_retries) + " retries", true,
-           last_status, last_type, attempts);
+      fail(last_failure + "; gave up after " + std::to_string(max_retries) + " retries", true, last_status, last_type,
+           attempts);
     }
     if (requested_wait && *requested_wait > kMaxServerRequestedWait) {
       fail(last_failure + "; the server asked to wait " + seconds_text(*requested_wait) +
@@ -224,8 +225,7 @@ LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellatio
     logger->warn("{} call failed: {}; retry {}/{} in {}", name(), without_key(last_failure), retries_so_far + 1,
                  max_retries, human_duration(wait));
     if (!sleeper_.sleep_for(wait, cancel)) {
-      fail("cancelled while waiting to retry; last failure: " + last_failure, true, last_status,
-           "cancelled", attempts);
+      fail("cancelled while waiting to retry; last failure: " + last_failure, true, last_status, "cancelled", attempts);
     }
   }
 }

@@ -44,8 +44,8 @@ std::string body_excerpt(const std::string& body);
 
 class HttpLlmProvider : public LlmProvider {
  public:
-  HttpLlmProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper,
-                  Clock& clock, JitterFn jitter);
+  HttpLlmProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper, Clock& clock,
+                  JitterFn jitter);
 
   // Runs attempts until success, a permanent failure, cancellation or the
   // retry budget (execution.max_retries) is spent.
@@ -63,8 +63,7 @@ class HttpLlmProvider : public LlmProvider {
 
  private:
   std::string without_key(const std::string& text) const;
-  [[noreturn]] void fail(std::string message, bool retryable, int status, std::string type,
-                         int attempts) const;
+  [[noreturn]] void fail(std::string message, bool retryable, int status, std::string type, int attempts) const;
 
   config::ExecutionSection execution_;
   TransportFor transport_;

@@ -43,8 +43,8 @@ std::unique_ptr<LlmProvider> make_provider(const config::ExecutionSection& execu
   if (resolved.provider == "openai") {
     if (resolved.api_key.empty()) resolved.api_key = env_or_empty("OPENAI_API_KEY");
     if (resolved.base_url.empty()) resolved.base_url = kOpenAiDefaultBaseUrl;
-    return std::make_unique<OpenAiProvider>(resolved, thread_client, RealSleeper::instance(),
-                                            SystemClock::instance(), random_jitter());
+    return std::make_unique<OpenAiProvider>(resolved, thread_client, RealSleeper::instance(), SystemClock::instance(),
+                                            random_jitter());
   }
   throw std::invalid_argument("unknown execution.provider \"" + resolved.provider +
                               "\" (expected anthropic or openai)");

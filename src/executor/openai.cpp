@@ -54,9 +54,9 @@ LlmResult parse_openai_response(const std::string& body) {
     if (result.stop_reason == "content_filter") {
       throw LlmError("the provider's content filter withheld the answer", false, 200, "refusal");
     }
-    throw LlmError("the model returned no text (finish_reason " +
-                       (result.stop_reason.empty() ? "null" : result.stop_reason) + ")",
-                   false, 200, "empty_response");
+    throw LlmError(
+        "the model returned no text (finish_reason " + (result.stop_reason.empty() ? "null" : result.stop_reason) + ")",
+        false, 200, "empty_response");
   }
   result.truncated = result.stop_reason == "length";
   return result;
@@ -88,16 +88,14 @@ ApiError parse_openai_error(const std::string& body) {
   return error;
 }
 
-OpenAiProvider::OpenAiProvider(config::ExecutionSection execution, TransportFor transport,
-                               Sleeper& sleeper, Clock& clock, JitterFn jitter)
-    : HttpLlmProvider(std::move(execution), std::move(transport), sleeper, clock,
-                      std::move(jitter)) {}
+OpenAiProvider::OpenAiProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper,
+                               Clock& clock, JitterFn jitter)
+    : HttpLlmProvider(std::move(execution), std::move(transport), sleeper, clock, std::move(jitter)) {}
 
-OpenAiProvider::OpenAiProvider(config::ExecutionSection execution, http::Transport& transport,
-                               Sleeper& sleeper, Clock& clock, JitterFn jitter)
+OpenAiProvider::OpenAiProvider(config::ExecutionSection execution, http::Transport& transport, Sleeper& sleeper,
+                               Clock& clock, JitterFn jitter)
     : OpenAiProvider(
-          std::move(execution),
-          [&transport](const Cancellation&) -> http::Transport& { return transport; }, sleeper,
+          std::move(execution), [&transport](const Cancellation&) -> http::Transport& { return transport; }, sleeper,
           clock, std::move(jitter)) {}
 
 nlohmann::json OpenAiProvider::request_body(const LlmRequest& request) const {
@@ -113,15 +111,13 @@ nlohmann::json OpenAiProvider::request_body(const LlmRequest& request) const {
 }
 
 http::ClientRequest OpenAiProvider::build_request(const LlmRequest& request) const {
-  const std::string base =
-      execution().base_url.empty() ? kOpenAiDefaultBaseUrl : execution().base_url;
+  const std::string base = execution().base_url.empty() ? kOpenAiDefaultBaseUrl : execution().base_url;
   http::ClientRequest wire = base_request(api_v1_root(base) + "/chat/completions");
   // No key is legitimate for a local OpenAI-compatible server.
   if (!execution().api_key.empty()) {
     wire.headers.emplace_back("authorization", "Bearer " + execution().api_key);
   }
-  wire.body =
-      request_body(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  wire.body = request_body(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return wire;
 }
 

@@ -18,20 +18,18 @@ ApiError parse_openai_error(const std::string& body);
 
 class OpenAiProvider final : public HttpLlmProvider {
  public:
-  OpenAiProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper,
-                 Clock& clock, JitterFn jitter = nullptr);
+  OpenAiProvider(config::ExecutionSection execution, TransportFor transport, Sleeper& sleeper, Clock& clock,
+                 JitterFn jitter = nullptr);
   // For tests: one transport for every call.
-  OpenAiProvider(config::ExecutionSection execution, http::Transport& transport, Sleeper& sleeper,
-                 Clock& clock, JitterFn jitter = nullptr);
+  OpenAiProvider(config::ExecutionSection execution, http::Transport& transport, Sleeper& sleeper, Clock& clock,
+                 JitterFn jitter = nullptr);
   std::string name() const override { return "openai"; }
 
   nlohmann::json request_body(const LlmRequest& request) const;
 
  protected:
   http::ClientRequest build_request(const LlmRequest& request) const override;
-  LlmResult parse_success(const std::string& body) const override {
-    return parse_openai_response(body);
-  }
+  LlmResult parse_success(const std::string& body) const override { return parse_openai_response(body); }
   ApiError parse_error(const std::string& body) const override { return parse_openai_error(body); }
 };
 

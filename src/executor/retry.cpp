@@ -75,8 +75,8 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(const std::
   return std::chrono::system_clock::from_time_t(seconds);
 }
 
-std::optional<std::chrono::milliseconds> server_requested_wait(
-    const http::ClientResponse& response, std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> server_requested_wait(const http::ClientResponse& response,
+                                                               std::chrono::system_clock::time_point now) {
   if (const auto ms_header = response.header("retry-after-ms")) {
     // As in the SDKs, a zero or unparseable value falls through to retry-after.
     if (const auto ms = parse_non_negative_number(*ms_header)) {

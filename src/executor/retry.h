@@ -31,8 +31,8 @@ std::optional<bool> should_retry_header(const http::ClientResponse& response);
 // The wait a response asks for: retry-after-ms (milliseconds), else
 // retry-after as seconds or as an HTTP date relative to `now`. nullopt when
 // absent, unparseable or not positive (the SDKs then use their own backoff).
-std::optional<std::chrono::milliseconds> server_requested_wait(
-    const http::ClientResponse& response, std::chrono::system_clock::time_point now);
+std::optional<std::chrono::milliseconds> server_requested_wait(const http::ClientResponse& response,
+                                                               std::chrono::system_clock::time_point now);
 
 // Parses an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT").
 std::optional<std::chrono::system_clock::time_point> parse_http_date(const std::string& text);

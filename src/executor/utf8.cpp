@@ -6,7 +6,9 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool is_continuation(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
 
 // Length of the valid sequence starting at `i`, or 0 when invalid. `bad_len`
 // receives how many bytes form the maximal invalid subpart to replace.

@@ -99,14 +99,16 @@ TEST_F(EmulatorProcessTest, ValidatesLikeTheRealApis) {
   EXPECT_EQ(wrong_key.status, 401);
   EXPECT_EQ(json::parse(wrong_key.body)["error"]["type"], "authentication_error");
 
-  const auto openai_no_key = call("POST", "/v1/chat/completions", R"({"model":"g","messages":[{"role":"user","content":"x"}]})");
+  const auto openai_no_key =
+      call("POST", "/v1/chat/completions", R"({"model":"g","messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(openai_no_key.status, 401);
   const auto openai_no_messages =
       call("POST", "/v1/chat/completions", R"({"model":"g"})", {{"authorization", "Bearer sk-process-key"}});
   EXPECT_EQ(openai_no_messages.status, 400);
   EXPECT_EQ(json::parse(openai_no_messages.body)["error"]["param"], "messages");
-  const auto openai_ok = call("POST", "/v1/chat/completions", R"({"model":"g","messages":[{"role":"user","content":"x"}]})",
-                              {{"authorization", "Bearer sk-process-key"}});
+  const auto openai_ok =
+      call("POST", "/v1/chat/completions", R"({"model":"g","messages":[{"role":"user","content":"x"}]})",
+           {{"authorization", "Bearer sk-process-key"}});
   ASSERT_EQ(openai_ok.status, 200);
   const json body = json::parse(openai_ok.body);
   EXPECT_EQ(body["object"], "chat.completion");

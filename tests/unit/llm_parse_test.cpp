@@ -16,7 +16,9 @@ using nlohmann::json;
 
 const std::string kReplacement = "\xEF\xBF\xBD";
 
-bool is_valid_utf8(const std::string& text) { return sanitize_utf8(text) == text; }
+bool is_valid_utf8(const std::string& text) {
+  return sanitize_utf8(text) == text;
+}
 
 template <typename Fn>
 LlmError error_from(Fn&& fn) {
@@ -47,21 +49,18 @@ TEST(AnthropicParseTest, ReadsTextBlocksStopReasonUsageAndModel) {
 }
 
 TEST(AnthropicParseTest, MaxTokensMeansTruncated) {
-  const auto result = parse_anthropic_response(
-      R"({"content":[{"type":"text","text":"partial"}],"stop_reason":"max_tokens"})");
+  const auto result =
+      parse_anthropic_response(R"({"content":[{"type":"text","text":"partial"}],"stop_reason":"max_tokens"})");
   EXPECT_TRUE(result.truncated);
   EXPECT_EQ(result.stop_reason, "max_tokens");
 }
 
 TEST(AnthropicParseTest, RefusalAndEmptyAreNotRetryable) {
-  const auto refusal = error_from([] {
-    parse_anthropic_response(R"({"content":[{"type":"text","text":"x"}],"stop_reason":"refusal"})");
-  });
+  const auto refusal = error_from(
+      [] { parse_anthropic_response(R"({"content":[{"type":"text","text":"x"}],"stop_reason":"refusal"})"); });
   EXPECT_EQ(refusal.error_type(), "refusal");
   EXPECT_FALSE(refusal.retryable());
-  const auto empty = error_from([] {
-    parse_anthropic_response(R"({"content":[],"stop_reason":"end_turn"})");
-  });
+  const auto empty = error_from([] { parse_anthropic_response(R"({"content":[],"stop_reason":"end_turn"})"); });
   EXPECT_EQ(empty.error_type(), "empty_response");
   EXPECT_FALSE(empty.retryable());
   EXPECT_NE(std::string(empty.what()).find("no text"), std::string::npos);
@@ -123,8 +122,8 @@ TEST(OpenAiParseTest, ReadsContentFinishReasonUsageAndModel) {
 }
 
 TEST(OpenAiParseTest, LengthMeansTruncated) {
-  const auto result = parse_openai_response(
-      R"({"choices":[{"message":{"content":"partial"},"finish_reason":"length"}]})");
+  const auto result =
+      parse_openai_response(R"({"choices":[{"message":{"content":"partial"},"finish_reason":"length"}]})");
   EXPECT_TRUE(result.truncated);
 }
 
@@ -143,22 +142,20 @@ TEST(OpenAiParseTest, RefusalNullContentAndContentFilter) {
   EXPECT_FALSE(refusal.retryable());
   EXPECT_NE(std::string(refusal.what()).find("I can't help with that."), std::string::npos);
 
-  const auto empty = error_from([] {
-    parse_openai_response(R"({"choices":[{"message":{"content":null},"finish_reason":"stop"}]})");
-  });
+  const auto empty =
+      error_from([] { parse_openai_response(R"({"choices":[{"message":{"content":null},"finish_reason":"stop"}]})"); });
   EXPECT_EQ(empty.error_type(), "empty_response");
   EXPECT_FALSE(empty.retryable());
 
-  const auto filtered = error_from([] {
-    parse_openai_response(R"({"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]})");
-  });
+  const auto filtered = error_from(
+      [] { parse_openai_response(R"({"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]})"); });
   EXPECT_EQ(filtered.error_type(), "refusal");
 }
 
 TEST(OpenAiParseTest, MalformedBodiesAreRetryable) {
-  for (const std::string body : {"", "null", "{\"choices\":[]}", "{\"choices\":[{}]}",
-                                 "{\"choices\":[{\"message\":\"x\"}]}", "{\"choices\":{}}",
-                                 "{\"choices\":[{\"message\":{\"content\":\"cut"}) {
+  for (const std::string body :
+       {"", "null", "{\"choices\":[]}", "{\"choices\":[{}]}", "{\"choices\":[{\"message\":\"x\"}]}", "{\"choices\":{}}",
+        "{\"choices\":[{\"message\":{\"content\":\"cut"}) {
     const auto error = error_from([&] { parse_openai_response(body); });
     EXPECT_EQ(error.error_type(), "malformed_response") << body;
     EXPECT_TRUE(error.retryable()) << body;
@@ -188,14 +185,14 @@ TEST(QuotaRuleTest, RecognisesBillingAndQuota) {
 // ---- UTF-8 ---------------------------------------------------------------------------
 
 TEST(Utf8Test, InvalidBytesInTheResponseTextBecomeReplacementCharacters) {
-  const std::string body = std::string(R"({"content":[{"type":"text","text":"a)") + "\xFF" + "b" +
-                           "\xC0\xAF" + "c" + "\xE2\x82" + R"("}],"stop_reason":"end_turn"})";
+  const std::string body = std::string(R"({"content":[{"type":"text","text":"a)") + "\xFF" + "b" + "\xC0\xAF" + "c" +
+                           "\xE2\x82" + R"("}],"stop_reason":"end_turn"})";
   const auto result = parse_anthropic_response(body);
   EXPECT_TRUE(is_valid_utf8(result.text));
   EXPECT_EQ(result.text, "a" + kReplacement + "b" + kReplacement + kReplacement + "c" + kReplacement);
 
-  const std::string openai_body = std::string(R"({"choices":[{"message":{"content":"x)") + "\x80" +
-                                  R"("},"finish_reason":"stop"}]})";
+  const std::string openai_body =
+      std::string(R"({"choices":[{"message":{"content":"x)") + "\x80" + R"("},"finish_reason":"stop"}]})";
   EXPECT_EQ(parse_openai_response(openai_body).text, "x" + kReplacement);
 }
 

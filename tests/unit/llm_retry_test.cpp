@@ -89,15 +89,14 @@ class FakeSleeper final : public Sleeper {
 namespace gigent::executor {
 namespace {
 
+using nlohmann::json;
 using testing::FakeClock;
 using testing::FakeSleeper;
 using testing::FakeTransport;
-using nlohmann::json;
 
 const std::string kKey = "sk-test-SECRET-0123456789abcdef";
 
-std::string success_body(const std::string& provider, const std::string& text = "hello",
-                         const std::string& stop = "") {
+std::string success_body(const std::string& provider, const std::string& text = "hello", const std::string& stop = "") {
   if (provider == "anthropic") {
     return json{{"id", "msg_1"},
                 {"type", "message"},
@@ -118,16 +117,14 @@ std::string success_body(const std::string& provider, const std::string& text = 
       .dump();
 }
 
-std::string error_body(const std::string& provider, const std::string& type,
-                       const std::string& message, const std::string& code = "") {
+std::string error_body(const std::string& provider, const std::string& type, const std::string& message,
+                       const std::string& code = "") {
   if (provider == "anthropic") {
     return json{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}}.dump();
   }
-  return json{{"error",
-               {{"message", message},
-                {"type", type},
-                {"param", nullptr},
-                {"code", code.empty() ? json(nullptr) : json(code)}}}}
+  return json{
+      {"error",
+       {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code.empty() ? json(nullptr) : json(code)}}}}
       .dump();
 }
 
@@ -159,9 +156,7 @@ class RetryTest : public ::testing::TestWithParam<std::string> {
     return LlmError("none", false, 0, "");
   }
 
-  std::string server_error_type() const {
-    return GetParam() == "anthropic" ? "api_error" : "server_error";
-  }
+  std::string server_error_type() const { return GetParam() == "anthropic" ? "api_error" : "server_error"; }
 
   config::ExecutionSection execution;
   FakeTransport transport;
@@ -333,9 +328,8 @@ TEST_P(RetryTest, QuotaAndBillingErrorsAreNeverRetried) {
     int status;
     std::string type, code;
   };
-  std::vector<Case> cases = {{402, "billing_error", ""},
-                             {429, "insufficient_quota", "insufficient_quota"},
-                             {400, "billing_error", ""}};
+  std::vector<Case> cases = {
+      {402, "billing_error", ""}, {429, "insufficient_quota", "insufficient_quota"}, {400, "billing_error", ""}};
   // Only OpenAI's error body has a code besides the type.
   if (GetParam() == "openai") cases.push_back({429, "requests", "insufficient_quota"});
   for (const auto& c : cases) {
@@ -392,10 +386,14 @@ TEST_P(RetryTest, RefusalIsNotRetried) {
   if (GetParam() == "anthropic") {
     transport.respond(200, success_body("anthropic", "", "refusal"));
   } else {
-    transport.respond(200, json{{"choices", json::array({{{"index", 0},
-                                                          {"message", {{"role", "assistant"}, {"content", nullptr}, {"refusal", "I can't help with that."}}},
-                                                          {"finish_reason", "stop"}}})}}
-                               .dump());
+    transport.respond(
+        200,
+        json{{"choices",
+              json::array(
+                  {{{"index", 0},
+                    {"message", {{"role", "assistant"}, {"content", nullptr}, {"refusal", "I can't help with that."}}},
+                    {"finish_reason", "stop"}}})}}
+            .dump());
   }
   transport.respond(200, success_body(GetParam()));
   const LlmError error = complete_expecting_error();
@@ -433,8 +431,8 @@ TEST_P(RetryTest, TransferCutByCancellationIsRetryableAndNotRetried) {
 
 TEST_P(RetryTest, ErrorNamesProviderStatusTypeAndMessageButNeverTheKey) {
   execution.max_retries = 0;
-  transport.respond(401, error_body(GetParam(), "authentication_error",
-                                    "Incorrect API key provided: " + kKey + ". Check it."));
+  transport.respond(
+      401, error_body(GetParam(), "authentication_error", "Incorrect API key provided: " + kKey + ". Check it."));
   const LlmError error = complete_expecting_error();
   const std::string what = error.what();
   EXPECT_NE(what.find(GetParam()), std::string::npos) << what;
@@ -517,7 +515,8 @@ TEST(LlmRequestTest, OpenAiSendsBearerAndSystemPlusUserMessages) {
   std::map<std::string, std::string> headers(request.headers.begin(), request.headers.end());
   EXPECT_EQ(headers["authorization"], "Bearer " + kKey);
   const json body = json::parse(request.body);
-  EXPECT_EQ(body["messages"], json::parse(R"([{"role":"system","content":"be brief"},{"role":"user","content":"hello"}])"));
+  EXPECT_EQ(body["messages"],
+            json::parse(R"([{"role":"system","content":"be brief"},{"role":"user","content":"hello"}])"));
   EXPECT_EQ(body["max_tokens"], 4096);
 }
 

@@ -154,23 +154,24 @@ Validation validate_openai(const json& body) {
     return reject("Invalid type for 'messages': expected an array.", "messages", "invalid_type");
   }
   if (body["messages"].empty()) {
-    return reject("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-                  "messages", "empty_array");
+    return reject(
+        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+        "messages", "empty_array");
   }
   ParsedRequest parsed;
   parsed.model = body["model"].get<std::string>();
   if (body.contains("max_tokens") && !body["max_tokens"].is_null()) {
     if (!body["max_tokens"].is_number_integer() || body["max_tokens"].get<long long>() < 1) {
-      return reject("Invalid 'max_tokens': integer below minimum value. Expected a value >= 1.",
-                    "max_tokens", "integer_below_min_value");
+      return reject("Invalid 'max_tokens': integer below minimum value. Expected a value >= 1.", "max_tokens",
+                    "integer_below_min_value");
     }
     parsed.max_tokens = body["max_tokens"].get<long long>();
   }
   if (body.contains("temperature") && !body["temperature"].is_null()) {
     const auto& t = body["temperature"];
     if (!t.is_number() || t.get<double>() < 0 || t.get<double>() > 2) {
-      return reject("Invalid 'temperature': decimal above maximum value. Expected a value <= 2.",
-                    "temperature", "decimal_above_max_value");
+      return reject("Invalid 'temperature': decimal above maximum value. Expected a value <= 2.", "temperature",
+                    "decimal_above_max_value");
     }
   }
   std::size_t index = 0;
@@ -180,12 +181,10 @@ Validation validate_openai(const json& body) {
       return reject("Invalid type for '" + where + "': expected an object.", where, "invalid_type");
     }
     const std::string role = message.value("role", "");
-    if (role != "system" && role != "developer" && role != "user" && role != "assistant" &&
-        role != "tool") {
+    if (role != "system" && role != "developer" && role != "user" && role != "assistant" && role != "tool") {
       return reject("Invalid value for '" + where + ".role'.", where + ".role", "invalid_value");
     }
-    if (!message.contains("content") ||
-        !(message["content"].is_null() || valid_content(message["content"]))) {
+    if (!message.contains("content") || !(message["content"].is_null() || valid_content(message["content"]))) {
       return reject("Missing required parameter: '" + where + ".content'.", where + ".content",
                     "missing_required_parameter");
     }
@@ -224,16 +223,26 @@ Reply compose_reply(const ParsedRequest& request) {
 
 std::string default_anthropic_error_type(int status) {
   switch (status) {
-    case 400: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 402: return "billing_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 413: return "request_too_large";
-    case 429: return "rate_limit_error";
-    case 504: return "timeout_error";
-    case 529: return "overloaded_error";
-    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 402:
+      return "billing_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
+    case 504:
+      return "timeout_error";
+    case 529:
+      return "overloaded_error";
+    default:
+      return status >= 500 ? "api_error" : "invalid_request_error";
   }
 }
 
@@ -245,16 +254,26 @@ std::string default_openai_error_type(int status) {
 
 std::string default_error_message(int status) {
   switch (status) {
-    case 400: return "Invalid request.";
-    case 401: return "Invalid authentication.";
-    case 402: return "Your credit balance is too low to access the API.";
-    case 403: return "Your API key does not have permission to use the specified resource.";
-    case 404: return "The requested resource could not be found.";
-    case 408: return "Request timed out.";
-    case 409: return "Conflict.";
-    case 422: return "Unprocessable entity.";
-    case 429: return "Rate limit exceeded: too many requests. Please retry later.";
-    case 529: return "Overloaded";
+    case 400:
+      return "Invalid request.";
+    case 401:
+      return "Invalid authentication.";
+    case 402:
+      return "Your credit balance is too low to access the API.";
+    case 403:
+      return "Your API key does not have permission to use the specified resource.";
+    case 404:
+      return "The requested resource could not be found.";
+    case 408:
+      return "Request timed out.";
+    case 409:
+      return "Conflict.";
+    case 422:
+      return "Unprocessable entity.";
+    case 429:
+      return "Rate limit exceeded: too many requests. Please retry later.";
+    case 529:
+      return "Overloaded";
     default:
       return status >= 500 ? "The server had an error while processing your request. Sorry about that!"
                            : "Request failed.";
@@ -272,14 +291,12 @@ http::Response json_response(int status, const json& body) {
 http::Response anthropic_error(int status, const std::string& type, const std::string& message,
                                const std::string& request_id) {
   http::Response response = json_response(
-      status, {{"type", "error"},
-               {"error", {{"type", type}, {"message", message}}},
-               {"request_id", request_id}});
+      status, {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}, {"request_id", request_id}});
   return response;
 }
 
-http::Response openai_error(int status, const std::string& type, const std::string& message,
-                            const std::string& param, const std::string& code) {
+http::Response openai_error(int status, const std::string& type, const std::string& message, const std::string& param,
+                            const std::string& code) {
   return json_response(status, {{"error",
                                  {{"message", message},
                                   {"type", type},
@@ -304,27 +321,26 @@ json anthropic_success(const std::string& id, const ParsedRequest& request, cons
 
 json openai_success(const std::string& id, const ParsedRequest& request, const Reply& reply) {
   const long long prompt_tokens = estimate_tokens(request.all_text);
-  const auto created = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-  return {{"id", id},
-          {"object", "chat.completion"},
-          {"created", created},
-          {"model", request.model},
-          {"choices", json::array({{{"index", 0},
-                                    {"message",
-                                     {{"role", "assistant"},
-                                      {"content", reply.text},
-                                      {"refusal", nullptr},
-                                      {"annotations", json::array()}}},
-                                    {"logprobs", nullptr},
-                                    {"finish_reason", reply.hit_max_tokens ? "length" : "stop"}}})},
-          {"usage",
-           {{"prompt_tokens", prompt_tokens},
-            {"completion_tokens", reply.output_tokens},
-            {"total_tokens", prompt_tokens + reply.output_tokens}}},
-          {"service_tier", "default"},
-          {"system_fingerprint", nullptr}};
+  const auto created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return {
+      {"id", id},
+      {"object", "chat.completion"},
+      {"created", created},
+      {"model", request.model},
+      {"choices",
+       json::array(
+           {{{"index", 0},
+             {"message",
+              {{"role", "assistant"}, {"content", reply.text}, {"refusal", nullptr}, {"annotations", json::array()}}},
+             {"logprobs", nullptr},
+             {"finish_reason", reply.hit_max_tokens ? "length" : "stop"}}})},
+      {"usage",
+       {{"prompt_tokens", prompt_tokens},
+        {"completion_tokens", reply.output_tokens},
+        {"total_tokens", prompt_tokens + reply.output_tokens}}},
+      {"service_tier", "default"},
+      {"system_fingerprint", nullptr}};
 }
 
 void add_retry_headers(http::Response& response, const Action& action) {
@@ -353,10 +369,8 @@ Action Action::from_json(const json& given) {
   const auto kind = value.find("action");
   if (kind == value.end() || !kind->is_string()) throw std::invalid_argument("action: name required");
   action.kind = kind->get<std::string>();
-  static const std::vector<std::string> kinds = {"ok",       "error",     "rate_limit",
-                                                 "server_error", "overloaded", "billing",
-                                                 "malformed", "drop",      "hang",
-                                                 "invalid_utf8"};
+  static const std::vector<std::string> kinds = {"ok",      "error",     "rate_limit", "server_error", "overloaded",
+                                                 "billing", "malformed", "drop",       "hang",         "invalid_utf8"};
   if (std::find(kinds.begin(), kinds.end(), action.kind) == kinds.end()) {
     throw std::invalid_argument("unknown action \"" + action.kind + "\"");
   }
@@ -411,25 +425,26 @@ std::string reply_text_for(const std::string& user_message, const std::string& m
   if (user_message.find(kJsonMarker) != std::string::npos) {
     return json{{"emulated", true}, {"model", model}, {"reply_to", excerpt}, {"words", words}}.dump(2);
   }
-  return "Emulated reply to: " + excerpt + "\n\n(" + std::to_string(words) +
-         " words received; answered by " + model + ")";
+  return "Emulated reply to: " + excerpt + "\n\n(" + std::to_string(words) + " words received; answered by " + model +
+         ")";
 }
 
 // ---- LlmEmulator -----------------------------------------------------------------
 
 LlmEmulator::LlmEmulator(Options options) : options_(std::move(options)) {}
 
-LlmEmulator::~LlmEmulator() { stop(); }
+LlmEmulator::~LlmEmulator() {
+  stop();
+}
 
 void LlmEmulator::start() {
   http::ServerOptions server_options;
   server_options.host = options_.host;
   server_options.port = options_.port;
   server_options.threads = options_.threads;
-  server_ = std::make_unique<http::Server>(
-      server_options, [this](http::Request&& request, http::Reply reply) {
-        handle(std::move(request), std::move(reply));
-      });
+  server_ = std::make_unique<http::Server>(server_options, [this](http::Request&& request, http::Reply reply) {
+    handle(std::move(request), std::move(reply));
+  });
   server_->start();
 }
 
@@ -443,7 +458,9 @@ void LlmEmulator::stop() {
   if (server_) server_->stop();
 }
 
-std::uint16_t LlmEmulator::port() const { return server_ ? server_->port() : 0; }
+std::uint16_t LlmEmulator::port() const {
+  return server_ ? server_->port() : 0;
+}
 
 std::string LlmEmulator::url() const {
   return "http://" + options_.host + ":" + std::to_string(port());
@@ -596,45 +613,41 @@ void LlmEmulator::handle_api(const std::string& api, http::Request&& request, ht
       key = authorization->substr(7);
     }
     if (!options_.expected_api_key.empty() && (!key || key->empty())) {
-      return send_now("unauthorized", anthropic_error(401, "authentication_error",
-                                                      "x-api-key header is required", request_id));
+      return send_now("unauthorized",
+                      anthropic_error(401, "authentication_error", "x-api-key header is required", request_id));
     }
     if (!options_.expected_api_key.empty() && *key != options_.expected_api_key) {
-      return send_now("unauthorized",
-                      anthropic_error(401, "authentication_error", "invalid x-api-key", request_id));
+      return send_now("unauthorized", anthropic_error(401, "authentication_error", "invalid x-api-key", request_id));
     }
     if (!request.header("anthropic-version")) {
-      return send_now("invalid_request",
-                      anthropic_error(400, "invalid_request_error",
-                                      "anthropic-version: header is required", request_id));
+      return send_now("invalid_request", anthropic_error(400, "invalid_request_error",
+                                                         "anthropic-version: header is required", request_id));
     }
   } else if (!options_.expected_api_key.empty()) {
     const auto authorization = request.header("authorization");
     const std::string prefix = "Bearer ";
     if (!authorization || authorization->rfind(prefix, 0) != 0) {
-      return send_now("unauthorized",
-                      openai_error(401, "invalid_request_error",
-                                   "You didn't provide an API key. You need to provide your API key "
-                                   "in an Authorization header using Bearer auth (i.e. "
-                                   "Authorization: Bearer YOUR_KEY).",
-                                   "", ""));
+      return send_now("unauthorized", openai_error(401, "invalid_request_error",
+                                                   "You didn't provide an API key. You need to provide your API key "
+                                                   "in an Authorization header using Bearer auth (i.e. "
+                                                   "Authorization: Bearer YOUR_KEY).",
+                                                   "", ""));
     }
     if (authorization->substr(prefix.size()) != options_.expected_api_key) {
       // The real API echoes a masked key; the emulator never echoes it at all.
-      return send_now("unauthorized", openai_error(401, "invalid_request_error",
-                                                   "Incorrect API key provided.", "",
-                                                   "invalid_api_key"));
+      return send_now("unauthorized",
+                      openai_error(401, "invalid_request_error", "Incorrect API key provided.", "", "invalid_api_key"));
     }
   }
 
   const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
-    return send_now("invalid_request",
-                    anthropic ? anthropic_error(400, "invalid_request_error",
-                                                "There was an error parsing the body of your request: not valid JSON",
-                                                request_id)
-                              : openai_error(400, "invalid_request_error",
-                                             "We could not parse the JSON body of your request.", "", ""));
+    return send_now(
+        "invalid_request",
+        anthropic
+            ? anthropic_error(400, "invalid_request_error",
+                              "There was an error parsing the body of your request: not valid JSON", request_id)
+            : openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "", ""));
   }
   const Validation validation = anthropic ? validate_anthropic(body) : validate_openai(body);
   if (!validation.request) {
@@ -664,15 +677,15 @@ void LlmEmulator::handle_api(const std::string& api, http::Request&& request, ht
   const std::string id = (anthropic ? "msg_01EMU" : "chatcmpl-EMU") + padded_counter(serial, 16);
   if (action.kind == "ok" || action.kind == "drop") {
     const Reply answer = compose_reply(parsed);
-    response = json_response(200, anthropic ? anthropic_success(id, parsed, answer)
-                                            : openai_success(id, parsed, answer));
+    response =
+        json_response(200, anthropic ? anthropic_success(id, parsed, answer) : openai_success(id, parsed, answer));
     if (action.kind == "drop") response.truncate_body_at = response.body.size() / 2;
   } else if (action.kind == "invalid_utf8") {
     Reply answer = compose_reply(parsed);
     const std::string placeholder = "@@INVALID_UTF8@@";
     answer.text += " " + placeholder;
-    response = json_response(200, anthropic ? anthropic_success(id, parsed, answer)
-                                            : openai_success(id, parsed, answer));
+    response =
+        json_response(200, anthropic ? anthropic_success(id, parsed, answer) : openai_success(id, parsed, answer));
     // Raw bytes no UTF-8 decoder accepts: a lone continuation byte, 0xFF, an overlong '/'.
     const auto at = response.body.find(placeholder);
     response.body.replace(at, placeholder.size(), "bad\x80 bytes\xFF here\xC0\xAF end");
@@ -691,23 +704,22 @@ void LlmEmulator::handle_api(const std::string& api, http::Request&& request, ht
                                    : "The server had an error while processing your request. Sorry about that!",
                          "");
   } else if (action.kind == "overloaded") {
-    response = anthropic ? api_error(529, "overloaded_error", "Overloaded", "")
-                         : api_error(503, "server_error",
-                                     "The engine is currently overloaded, please try again later", "");
+    response = anthropic
+                   ? api_error(529, "overloaded_error", "Overloaded", "")
+                   : api_error(503, "server_error", "The engine is currently overloaded, please try again later", "");
   } else if (action.kind == "billing") {
-    response = anthropic ? api_error(402, "billing_error",
-                                     "Your credit balance is too low to access the Anthropic API.", "")
-                         : api_error(429, "insufficient_quota",
-                                     "You exceeded your current quota, please check your plan and "
-                                     "billing details.",
-                                     "insufficient_quota");
+    response = anthropic
+                   ? api_error(402, "billing_error", "Your credit balance is too low to access the Anthropic API.", "")
+                   : api_error(429, "insufficient_quota",
+                               "You exceeded your current quota, please check your plan and "
+                               "billing details.",
+                               "insufficient_quota");
   } else {  // "error": any status, with the API's usual type for it
     outcome = "error_" + std::to_string(action.status);
-    response = api_error(action.status,
-                         anthropic ? default_anthropic_error_type(action.status)
-                                   : default_openai_error_type(action.status),
-                         default_error_message(action.status),
-                         !anthropic && action.status == 401 ? "invalid_api_key" : "");
+    response =
+        api_error(action.status,
+                  anthropic ? default_anthropic_error_type(action.status) : default_openai_error_type(action.status),
+                  default_error_message(action.status), !anthropic && action.status == 401 ? "invalid_api_key" : "");
   }
   add_retry_headers(response, action);
   response = with_id(std::move(response));

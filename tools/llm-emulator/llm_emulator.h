@@ -30,10 +30,10 @@ struct Action {
   // ok | error | rate_limit | server_error | overloaded | billing | malformed | drop | hang |
   // invalid_utf8
   std::string kind = "ok";
-  int delay_ms = 0;         // wait before answering (any kind but hang)
-  int status = 0;           // for "error": the HTTP status (400, 401, 403, 404, 500, ...)
-  std::string error_type;   // overrides the API's usual error type for the status
-  std::string message;      // overrides the usual error message
+  int delay_ms = 0;                           // wait before answering (any kind but hang)
+  int status = 0;                             // for "error": the HTTP status (400, 401, 403, 404, 500, ...)
+  std::string error_type;                     // overrides the API's usual error type for the status
+  std::string message;                        // overrides the usual error message
   std::optional<std::string> retry_after;     // "retry-after" header value
   std::optional<std::string> retry_after_ms;  // "retry-after-ms" header value
   std::optional<std::string> should_retry;    // "x-should-retry" header value
@@ -53,8 +53,8 @@ struct RecordedRequest {
 
 struct Options {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;         // 0 picks a free port
-  std::string expected_api_key;   // empty: any key (or none) is accepted
+  std::uint16_t port = 0;        // 0 picks a free port
+  std::string expected_api_key;  // empty: any key (or none) is accepted
   unsigned threads = 2;
 };
 
