@@ -62,7 +62,7 @@ struct ExecutionSection {
   int max_tokens = 4096;               // 1..200000
   std::string api_key;                 // empty: ANTHROPIC_API_KEY / OPENAI_API_KEY
   std::string base_url;                // empty: the provider's public endpoint
-  int timeout_seconds = 120;           // total per LLM call, 1..3600
+  int timeout_seconds = 120;           // per HTTP attempt (as the official SDKs), 1..3600
   int connect_timeout_seconds = 10;    // 1..300
   int max_retries = 3;                 // 0..10
 };

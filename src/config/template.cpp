@@ -102,7 +102,7 @@ execution:
   # Provider endpoint. Empty: the provider's public API. E.g. a proxy:
   # base_url: ${LLM_BASE_URL:-https://api.anthropic.com}
   base_url: ""
-  # Seconds a whole LLM call may take, 1..3600.
+  # Seconds one HTTP attempt of an LLM call may take (retries get their own), 1..3600.
   timeout_seconds: 120
   # Seconds to establish the connection, 1..300.
   connect_timeout_seconds: 10
