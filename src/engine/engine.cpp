@@ -62,7 +62,8 @@ struct Engine::Impl {
     }
     write_state_file();  // `status` sees phase changes at once, not at the next tick
   }
-  bool acquire_lock();
+  enum class LockResult { Acquired, HeldByAnother, CannotOpen };
+  LockResult acquire_lock();
   void write_state_file();
   void state_file_loop(const Cancellation& stop);
   void reconcile(marketplace::MarketplaceClient& client, OrderProcessor& processor);
@@ -71,27 +72,30 @@ struct Engine::Impl {
   int run();
 };
 
-bool Engine::Impl::acquire_lock() {
+Engine::Impl::LockResult Engine::Impl::acquire_lock() {
   lock_fd = ::open(paths.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) {
-    log->error("cannot open lock file {}: {}", paths.lock, std::strerror(errno));
-    return false;
+    // Not "already running": the directory is read-only, full or not ours.
+    log->error("cannot create the lock file {}: {}; the runtime keeps its lock, journal and credentials next to "
+               "the config, so that directory must be writable",
+               paths.lock, std::strerror(errno));
+    return LockResult::CannotOpen;
   }
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    if (config.runtime.allow_replicas) return true;  // replicas share the config on purpose
+    if (config.runtime.allow_replicas) return LockResult::Acquired;  // replicas share the config on purpose
     std::string holder = "another process";
     char buf[32] = {};
     if (::pread(lock_fd, buf, sizeof buf - 1, 0) > 0) holder = "pid " + std::string(buf);
     log->error("another gigent-runtime ({}) is already running for {}; stop it first, or set "
                "runtime.allow_replicas: true to run several replicas on purpose",
                holder, config.path);
-    return false;
+    return LockResult::HeldByAnother;
   }
   std::string pid = std::to_string(::getpid());
   if (::ftruncate(lock_fd, 0) == 0 && ::pwrite(lock_fd, pid.data(), pid.size(), 0) < 0) {
     // The pid in the lock file is only a hint for the error message above.
   }
-  return true;
+  return LockResult::Acquired;
 }
 
 void Engine::Impl::write_state_file() {
@@ -170,8 +174,10 @@ void Engine::Impl::reconcile(marketplace::MarketplaceClient& client, OrderProces
       open_on_backend.insert(id);
       if (pool->in_flight(id)) continue;
       auto record = journal->get(id);
-      // With replicas, an order without a journal entry here belongs to another replica.
+      // With replicas, an order without a journal entry here belongs to another
+      // replica, and so does one whose record a live replica wrote last.
       if (!record && config.runtime.allow_replicas) continue;
+      if (record && config.runtime.allow_replicas && held_by_another_live_process(*record)) continue;
       if (record && (record->state == JobState::Poison || record->state == JobState::AwaitingDelivery ||
                      record->state == JobState::Delivered || record->state == JobState::Closed))
         continue;
@@ -187,7 +193,7 @@ void Engine::Impl::reconcile(marketplace::MarketplaceClient& client, OrderProces
     if (open_on_backend.count(record.order_id) || pool->in_flight(record.order_id)) continue;
     auto current = client.get_order(record.order_id);
     if (!current.ok()) continue;
-    std::string st = current.body.value("status", "");
+    std::string st = marketplace::string_field(current.body, "status");
     if (st == "delivered" || st == "completed" || st == "revision_requested" || st == "disputed" || st == "resolved") {
       record.state = JobState::Delivered;
     } else if (st == "cancelled" || st == "rejected") {
@@ -213,7 +219,11 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
     pool->wait_for_free_slot([this] { return shutdown.cancelled(); });
     if (shutdown.cancelled()) break;
     if (std::chrono::steady_clock::now() - last_reconcile > std::chrono::seconds(60)) {
-      reconcile(client, processor);
+      try {
+        reconcile(client, processor);
+      } catch (const std::exception& e) {  // e.g. a full disk: try again at the next round
+        log->error("reconcile: {}", e.what());
+      }
       last_reconcile = std::chrono::steady_clock::now();
     }
     auto result = poller.fetch(wanted, long_poll ? config.runtime.long_poll_seconds : 0);
@@ -235,9 +245,20 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
       if (shutdown.cancelled() || pool->busy() >= pool->size()) break;
       std::string id = order.value("id", "");
       if (pool->in_flight(id)) continue;
-      auto record = journal->get(id);
-      if (record && record->state == JobState::Poison) continue;
-      if (!processor.claim(client, order)) continue;
+      try {
+        auto record = journal->get(id);
+        if (record && record->state == JobState::Poison) continue;
+        if (!processor.claim(client, order)) continue;
+      } catch (const JournalError& e) {
+        // Nothing was sent to the backend before the journal write failed:
+        // the order stays pending and is taken once the journal is writable.
+        log->error("order {}: cannot record it in the journal ({}); not taking orders until it is writable", id,
+                   e.what());
+        break;
+      } catch (const std::exception& e) {
+        log->error("order {}: skipped: {}", id, e.what());
+        continue;
+      }
       dispatch(processor, order);
       dispatched++;
     }
@@ -253,7 +274,14 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
 }
 
 int Engine::Impl::run() {
-  if (!acquire_lock()) return kExitAlreadyRunning;
+  switch (acquire_lock()) {
+    case LockResult::Acquired:
+      break;
+    case LockResult::HeldByAnother:
+      return kExitAlreadyRunning;
+    case LockResult::CannotOpen:
+      return kExitBootFailed;
+  }
   Cancellation state_stop;
   std::thread state_writer([this, &state_stop] { state_file_loop(state_stop); });
   struct StopStateWriter {
@@ -269,6 +297,18 @@ int Engine::Impl::run() {
   } stop_state_writer{state_stop, state_writer, *this};
 
   set_phase("booting");
+  if (config.owner.wallet == "0x0000000000000000000000000000000000000001")
+    log->warn("owner.wallet is still the template's placeholder; set your own wallet before going live");
+  // The journal first: a directory where it cannot live cannot keep new
+  // credentials either, and registering an agent whose key is then lost would
+  // orphan it.
+  try {
+    journal = std::make_unique<Journal>(paths.journal);
+  } catch (const JournalError& e) {
+    log->error("{}; the runtime needs it to never lose or repeat work. Check free space and permissions of {}",
+               e.what(), std::filesystem::path(paths.journal).parent_path().string());
+    return kExitBootFailed;
+  }
   boot::Credentials creds;
   try {
     creds = boot::ensure_registered(config, options.backend_url, paths.credentials, shutdown);
@@ -286,13 +326,6 @@ int Engine::Impl::run() {
     return kExitBootFailed;
   }
 
-  try {
-    journal = std::make_unique<Journal>(paths.journal);
-  } catch (const JournalError& e) {
-    log->error("{}; the runtime needs it to never lose or repeat work. Check free space and permissions of {}",
-               e.what(), std::filesystem::path(paths.journal).parent_path().string());
-    return kExitBootFailed;
-  }
   std::unique_ptr<executor::LlmProvider> provider;
   try {
     provider = executor::make_provider(config.execution);

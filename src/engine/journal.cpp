@@ -1,6 +1,13 @@
 #include "engine/journal.h"
 
+#include <cerrno>
+#include <csignal>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <mutex>
+#include <unistd.h>
+#include <unistd.h>
 
 namespace gigent::engine {
 
@@ -34,9 +41,19 @@ JobRecord read_row(Statement& s) {
   r.last_error = s.column_text(6);
   r.next_attempt_at = sqlite3_column_int64(s.stmt, 7);
   r.updated_at = s.column_text(8);
+  r.owner_pid = sqlite3_column_int(s.stmt, 9);
   return r;
 }
 }  // namespace
+
+constexpr const char* kColumns =
+    "order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, next_attempt_at, updated_at, "
+    "owner_pid";
+
+bool held_by_another_live_process(const JobRecord& record) {
+  if (record.owner_pid <= 0 || record.owner_pid == ::getpid()) return false;
+  return ::kill(record.owner_pid, 0) == 0 || errno == EPERM;
+}
 
 std::string to_string(JobState s) { return kStateNames[static_cast<int>(s)]; }
 
@@ -47,6 +64,10 @@ std::optional<JobState> parse_job_state(const std::string& s) {
 }
 
 Journal::Journal(const std::string& path) : path_(path) {
+  // The journal holds buyers' briefs and results: owner-only from creation.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw JournalError("cannot open the order journal " + path + ": " + std::strerror(errno));
+  ::close(fd);
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -65,6 +86,13 @@ Journal::Journal(const std::string& path) : path_(path) {
         " output_tokens INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
         " next_attempt_at INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL DEFAULT (datetime('now')))");
     exec("CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state)");
+    // Journals written before owner_pid existed get the column (0: no owner).
+    bool has_owner = false;
+    {
+      Statement s(db_, "SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_pid'", path_);
+      has_owner = sqlite3_step(s.stmt) == SQLITE_ROW;
+    }
+    if (!has_owner) exec("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0");
   } catch (...) {
     sqlite3_close(db_);
     throw;
@@ -86,10 +114,7 @@ void Journal::exec(const char* sql) {
 
 std::optional<JobRecord> Journal::get(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "SELECT order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, "
-              "next_attempt_at, updated_at FROM jobs WHERE order_id = ?",
-              path_);
+  Statement s(db_, (std::string("SELECT ") + kColumns + " FROM jobs WHERE order_id = ?").c_str(), path_);
   s.text(1, order_id);
   if (sqlite3_step(s.stmt) == SQLITE_ROW) return read_row(s);
   return std::nullopt;
@@ -102,12 +127,8 @@ JobRecord Journal::get_or_new(const std::string& order_id) {
   return fresh;
 }
 
-void Journal::put(const JobRecord& r) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "INSERT OR REPLACE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-              "last_error, next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-              path_);
+namespace {
+void bind_record(Statement& s, const JobRecord& r) {
   s.text(1, r.order_id);
   s.text(2, to_string(r.state));
   s.integer(3, r.attempts);
@@ -116,6 +137,38 @@ void Journal::put(const JobRecord& r) {
   s.integer(6, r.output_tokens);
   s.text(7, r.last_error);
   s.integer(8, r.next_attempt_at);
+  s.integer(9, ::getpid());
+}
+}  // namespace
+
+bool Journal::create(const JobRecord& r) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "INSERT OR IGNORE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+              "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+              path_);
+  bind_record(s, r);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE)
+    throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
+  return sqlite3_changes(db_) == 1;
+}
+
+void Journal::forget_if_ours(const std::string& order_id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "DELETE FROM jobs WHERE order_id = ? AND owner_pid = ?", path_);
+  s.text(1, order_id);
+  s.integer(2, ::getpid());
+  if (sqlite3_step(s.stmt) != SQLITE_DONE)
+    throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
+}
+
+void Journal::put(const JobRecord& r) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "INSERT OR REPLACE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+              "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
+              path_);
+  bind_record(s, r);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
 }
@@ -131,10 +184,7 @@ void Journal::forget(const std::string& order_id) {
 std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
   std::lock_guard lock(mutex_);
   std::vector<JobRecord> out;
-  Statement s(db_,
-              "SELECT order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, "
-              "next_attempt_at, updated_at FROM jobs ORDER BY updated_at",
-              path_);
+  Statement s(db_, (std::string("SELECT ") + kColumns + " FROM jobs ORDER BY updated_at").c_str(), path_);
   while (sqlite3_step(s.stmt) == SQLITE_ROW) {
     auto r = read_row(s);
     for (auto st : states)

@@ -37,7 +37,12 @@ struct JobRecord {
   std::string last_error;
   long long next_attempt_at = 0;   // unix seconds
   std::string updated_at;          // "YYYY-MM-DD HH:MM:SS" UTC
+  int owner_pid = 0;               // the process that wrote it last (put() sets it)
 };
+
+// True when `record` was last written by another process that is still
+// alive: with replicas sharing one journal, that replica is working on it.
+bool held_by_another_live_process(const JobRecord& record);
 
 class JournalError : public std::runtime_error {
  public:
@@ -57,7 +62,12 @@ class Journal {
   JobRecord get_or_new(const std::string& order_id);
   // Inserts or replaces the whole record (durable when it returns). Throws JournalError.
   void put(const JobRecord& record);
+  // Inserts only when the order has no record yet; false when it had one
+  // (another replica claimed it first). Throws JournalError.
+  bool create(const JobRecord& record);
   void forget(const std::string& order_id);
+  // Forgets the record only if this process wrote it last.
+  void forget_if_ours(const std::string& order_id);
   std::vector<JobRecord> in_states(const std::vector<JobState>& states);
   const std::string& path() const { return path_; }
 

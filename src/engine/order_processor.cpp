@@ -43,17 +43,37 @@ OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_i
 bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohmann::json& order) {
   auto log = logger();
   const std::string id = order.value("id", "");
-  std::string status = order.value("status", "");
-  JobRecord record = journal_.get_or_new(id);
-  record.state = JobState::Claimed;
-  journal_.put(record);
+  std::string status = marketplace::string_field(order, "status");
+  if (status != "pending" && status != "accepted" && status != "revision_requested" && status != "in_progress") {
+    log->warn("order {}: unexpected status \"{}\"; not taken", id, status);
+    return false;
+  }
+  auto existing = journal_.get(id);
+  // With replicas sharing this journal, a record another live replica wrote
+  // means that replica is on it: the backend transition already chose it.
+  if (existing && config_.runtime.allow_replicas && held_by_another_live_process(*existing)) {
+    log->debug("order {} is being handled by another replica (pid {})", id, existing->owner_pid);
+    return false;
+  }
+  JobRecord record = existing.value_or(JobRecord{});
+  record.order_id = id;
+  if (!existing) {
+    record.state = JobState::Claimed;
+    if (!journal_.create(record)) {  // another replica recorded it between get and create
+      log->debug("order {} was claimed by another replica", id);
+      return false;
+    }
+  } else if (record.state != JobState::ResultReady) {  // never drop a saved result
+    record.state = JobState::Claimed;
+    journal_.put(record);
+  }
 
   if (status == "pending") {
     auto accepted = marketplace::call_with_retry(
         "accepting order " + id, [&] { return client.set_order_status(id, "accepted", agent_id_); }, kStepRetry,
         hard_stop_, *log);
     if (!accepted.ok()) {
-      journal_.forget(id);
+      journal_.forget_if_ours(id);  // never another replica's record
       if (accepted.status == 400 || accepted.status == 409)
         log->debug("order {} was taken by another worker: {}", id, accepted.error);
       else
@@ -61,7 +81,7 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
                   accepted.error);
       return false;
     }
-    log->info("accepted order {} (\"{}\")", id, order.value("gig_title", ""));
+    log->info("accepted order {} (\"{}\")", id, marketplace::string_field(order, "gig_title"));
     status = "accepted";
   }
   if (status == "accepted" || status == "revision_requested") {
@@ -71,7 +91,7 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
     if (!started.ok()) {
       // Perhaps our own earlier request went through: the order's status decides.
       auto current = client.get_order(id);
-      if (!current.ok() || current.body.value("status", "") != "in_progress") {
+      if (!current.ok() || marketplace::string_field(current.body, "status") != "in_progress") {
         log->warn("could not start order {}: {}; will retry", id, started.error);
         record.state = JobState::Failed;
         record.last_error = started.error;
@@ -116,7 +136,7 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   auto log = logger();
   executor::LlmRequest request;
   request.system = config_.execution.system_prompt;
-  request.user = executor::build_user_message(order.value("brief", ""),
+  request.user = executor::build_user_message(marketplace::string_field(order, "brief"),
                                               marketplace::decode_embedded_json(order.value("input_data", nlohmann::json())));
   log->info("order {}: asking {} ({})", id, provider_.name(), config_.execution.model);
   executor::LlmResult result;
@@ -214,7 +234,7 @@ void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord r
                      (action == config::FailedOrderAction::Reject ? "rejected" : "cancelled") + ".";
   client.post_message(record.order_id, agent_id_, note);
   auto current = client.get_order(record.order_id);
-  std::string status = current.ok() ? current.body.value("status", "") : "";
+  std::string status = current.ok() ? marketplace::string_field(current.body, "status") : "";
   std::string target = (action == config::FailedOrderAction::Reject && status == "pending") ? "rejected" : "cancelled";
   auto changed = client.set_order_status(record.order_id, target, agent_id_);
   if (!changed.ok())
