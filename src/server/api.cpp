@@ -174,8 +174,8 @@ std::optional<double> query_number(const http::Request& request, const char* nam
 }
 
 std::string weak_etag(const std::string& body) {
-  std::uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : body) hash = (hash ^ c) * 1099511628211ull;
+  // Not cryptographic, only a change detector; std::hash reads a word at a time.
+  std::uint64_t hash = std::hash<std::string_view>{}(body);
   char out[48];
   std::snprintf(out, sizeof out, "W/\"%zx-%016llx\"", body.size(), static_cast<unsigned long long>(hash));
   return out;
@@ -266,13 +266,17 @@ void Api::handle(http::Request&& request, http::Reply reply) {
   logger()->debug("{} {} -> {}", request.method, request.target, response.status);
   response.headers.emplace_back("Access-Control-Allow-Origin", "*");
   if (request.method == "GET" && response.status == 200) {
-    std::string etag = weak_etag(response.body);
+    auto known = std::find_if(response.headers.begin(), response.headers.end(),
+                              [](const auto& header) { return header.first == "ETag"; });
+    if (known == response.headers.end()) {
+      response.headers.emplace_back("ETag", weak_etag(response.body));
+      known = std::prev(response.headers.end());
+    }
     auto if_none_match = request.header("if-none-match");
-    if (if_none_match && etag_matches(*if_none_match, etag)) {
+    if (if_none_match && etag_matches(*if_none_match, known->second)) {
       response.status = 304;
       response.body.clear();
     }
-    response.headers.emplace_back("ETag", std::move(etag));
   }
   reply(std::move(response));
 }
@@ -506,9 +510,29 @@ http::Response Api::patch_gig(const http::Request& request, const std::string& i
 // ------------------------------------------------------------------ Orders
 
 http::Response Api::orders_page(const OrderFilter& filter) {
-  Json list = Json::array();
-  for (auto& row : store_.list_orders(filter)) list.push_back(std::move(row));
-  return json_response({{"orders", std::move(list)}});
+  constexpr std::size_t kMaxCachedPages = 10000;
+  std::string key = filter.agent_id + '\x1f' + filter.role + '\x1f' + std::to_string(filter.limit) + '\x1f' +
+                    std::to_string(filter.offset);
+  for (const auto& status : filter.statuses) key += '\x1f' + status;
+  http::Response r;
+  const std::uint64_t generation = store_.generation();  // read before the query, see Store::generation
+  {
+    std::shared_lock lock(pages_mutex_);
+    if (auto it = pages_.find(key); it != pages_.end() && it->second.generation == generation) {
+      r.body = it->second.body;
+      r.headers.emplace_back("ETag", it->second.etag);
+      return r;
+    }
+  }
+  r.body = "{\"orders\":" + store_.list_orders_json(filter) + "}";
+  std::string etag = weak_etag(r.body);
+  {
+    std::unique_lock lock(pages_mutex_);
+    if (pages_.size() >= kMaxCachedPages) pages_.clear();
+    pages_.insert_or_assign(std::move(key), CachedPage{generation, r.body, etag});
+  }
+  r.headers.emplace_back("ETag", std::move(etag));
+  return r;
 }
 
 http::Response Api::list_orders(const http::Request& request, http::Reply& reply, bool& parked) {

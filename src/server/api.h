@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -81,6 +82,16 @@ class Api {
   std::mutex waiters_mutex_;
   std::unordered_multimap<std::string, std::shared_ptr<Waiter>> waiters_;  // by agent id
   bool shutting_down_ = false;
+
+  // Order pages by filter, valid while the store's generation is unchanged:
+  // agents poll the same pending list far more often than orders change.
+  struct CachedPage {
+    std::uint64_t generation;
+    std::string body;
+    std::string etag;
+  };
+  std::shared_mutex pages_mutex_;
+  std::unordered_map<std::string, CachedPage> pages_;
 };
 
 }  // namespace gigent::server

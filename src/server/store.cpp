@@ -1,8 +1,10 @@
 #include "server/store.h"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <set>
 #include <utility>
@@ -164,6 +166,75 @@ Json column_value(sqlite3_stmt* stmt, int i) {
   }
 }
 
+// Appends `text` as a JSON string exactly as nlohmann::json would write it.
+// ASCII is escaped here; anything else goes through nlohmann, which also
+// repairs invalid UTF-8 that an old database might hold.
+void append_json_string(std::string& out, const char* text, std::size_t size) {
+  static const char* hex = "0123456789abcdef";
+  std::size_t mark = out.size();
+  out.push_back('"');
+  std::size_t run = 0;  // start of the pending run of characters copied as they are
+  for (std::size_t i = 0; i < size; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) continue;
+    if (c >= 0x80) {
+      out.resize(mark);
+      out += Json(std::string(text, size)).dump(-1, ' ', false, Json::error_handler_t::replace);
+      return;
+    }
+    out.append(text + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xf]);
+    }
+  }
+  out.append(text + run, size - run);
+  out.push_back('"');
+}
+
+void append_json_value(std::string& out, sqlite3_stmt* stmt, int i) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER: {
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, sqlite3_column_int64(stmt, i));
+      out.append(buf, end);
+      return;
+    }
+    case SQLITE_FLOAT:
+    case SQLITE_NULL:
+      out += column_value(stmt, i).dump();
+      return;
+    default: {
+      auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      append_json_string(out, text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+    }
+  }
+}
+
 std::string like_pattern(const std::string& term) {
   std::string out = "%";
   for (char c : term) {
@@ -309,6 +380,37 @@ std::optional<Json> Connection::query_one(std::string_view sql, const std::vecto
   return std::move(rows.front());
 }
 
+void Connection::query_json(std::string& out, std::string_view sql, const std::vector<Json>& params) {
+  StatementUse use{prepare(sql, params)};
+  int columns = sqlite3_column_count(use.stmt);
+  std::vector<std::string> keys;  // '"name":' per column, escaped once
+  keys.reserve(static_cast<std::size_t>(columns));
+  for (int i = 0; i < columns; ++i) {
+    std::string key;
+    const char* name = sqlite3_column_name(use.stmt, i);
+    append_json_string(key, name, std::strlen(name));
+    key.push_back(':');
+    keys.push_back(std::move(key));
+  }
+  out.reserve(out.size() + 4096);
+  out.push_back('[');
+  bool first_row = true;
+  while (true) {
+    int rc = sqlite3_step(use.stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) throw StoreError(sqlite3_errmsg(db_));
+    out += first_row ? "{" : ",{";
+    first_row = false;
+    for (int i = 0; i < columns; ++i) {
+      if (i) out.push_back(',');
+      out += keys[static_cast<std::size_t>(i)];
+      append_json_value(out, use.stmt, i);
+    }
+    out.push_back('}');
+  }
+  out.push_back(']');
+}
+
 int Connection::execute(std::string_view sql, const std::vector<Json>& params) {
   StatementUse use{prepare(sql, params)};
   int rc;
@@ -383,6 +485,7 @@ void Store::write(const std::function<void(Connection&)>& body) {
   try {
     body(*conn);
     conn->execute("COMMIT");
+    generation_.fetch_add(1, std::memory_order_acq_rel);
   } catch (...) {
     try {
       conn->execute("ROLLBACK");
@@ -628,9 +731,8 @@ std::optional<Json> Store::order_with_names(const std::string& id) {
   return connection()->query_one(std::string(kOrderWithNames) + "WHERE o.id = ?1", {id});
 }
 
-std::vector<Json> Store::list_orders(const OrderFilter& f) {
+std::string Store::orders_sql(const OrderFilter& f, std::vector<Json>& params) {
   std::string where = "WHERE 1=1";
-  std::vector<Json> params;
   if (!f.agent_id.empty()) {
     params.push_back(f.agent_id);
     if (f.role == "seller")
@@ -651,9 +753,22 @@ std::vector<Json> Store::list_orders(const OrderFilter& f) {
   std::string n = std::to_string(params.size() + 1), m = std::to_string(params.size() + 2);
   params.push_back(f.limit);
   params.push_back(f.offset);
-  return connection()->query(
-      std::string(kOrderWithNames) + where + " ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?" + n + " OFFSET ?" + m,
-      params);
+  return std::string(kOrderWithNames) + where + " ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?" + n + " OFFSET ?" +
+         m;
+}
+
+std::vector<Json> Store::list_orders(const OrderFilter& f) {
+  std::vector<Json> params;
+  std::string sql = orders_sql(f, params);
+  return connection()->query(sql, params);
+}
+
+std::string Store::list_orders_json(const OrderFilter& f) {
+  std::vector<Json> params;
+  std::string sql = orders_sql(f, params);
+  std::string out;
+  connection()->query_json(out, sql, params);
+  return out;
 }
 
 OrderPlacement Store::place_order(const NewOrder& o) {

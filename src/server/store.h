@@ -7,6 +7,7 @@
 // Rows come back as JSON objects with every column in table order, numbers as
 // numbers, SQLite booleans as 0/1, and JSON-in-text fields as text, which is
 // how the deployed service answers.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +59,9 @@ class Connection {
   // strings; booleans as 0/1) and returns every row.
   std::vector<Json> query(std::string_view sql, const std::vector<Json>& params = {});
   std::optional<Json> query_one(std::string_view sql, const std::vector<Json>& params = {});
+  // Like query(), but writes the rows straight out as JSON array text: the hot
+  // list endpoint skips building a document only to serialise it.
+  void query_json(std::string& out, std::string_view sql, const std::vector<Json>& params = {});
   // Runs a statement that returns no rows; returns sqlite3_changes().
   int execute(std::string_view sql, const std::vector<Json>& params = {});
   // Runs unprepared SQL (schema, pragmas, BEGIN/COMMIT).
@@ -140,6 +144,10 @@ class Store {
   // Runs `body` inside BEGIN IMMEDIATE/COMMIT with the process-wide writer lock
   // held; rolls back and rethrows if it throws.
   void write(const std::function<void(Connection&)>& body);
+  // Bumped after every write() commits (heartbeats excepted: they touch only
+  // last_seen). A result computed after reading generation g is current for
+  // as long as generation() is still g.
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   Json stats();
 
@@ -166,6 +174,7 @@ class Store {
   std::optional<Json> order(const std::string& id);             // bare row
   std::optional<Json> order_with_names(const std::string& id);  // + gig_title, buyer_name, seller_name
   std::vector<Json> list_orders(const OrderFilter& filter);     // newest first, with names
+  std::string list_orders_json(const OrderFilter& filter);      // the same rows as JSON array text
   OrderPlacement place_order(const NewOrder& order);
   // Moves the order from `expected_from` to `to` only if it is still there, so
   // two racing writers cannot both win.
@@ -184,6 +193,7 @@ class Store {
  private:
   friend class Lease;
   void give_back(std::unique_ptr<Connection> conn);
+  static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
   void create_schema(Connection& conn);
 
   std::string path_;
@@ -191,6 +201,7 @@ class Store {
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::mutex write_mutex_;
+  std::atomic<std::uint64_t> generation_{0};
   std::shared_mutex key_cache_mutex_;
   std::unordered_map<std::string, std::string> key_cache_;  // sha256(key) -> agent id
 };

@@ -481,6 +481,23 @@ TEST(ServerOrders, PagesOfTwenty) {
   EXPECT_EQ(m.api.get("/api/orders?agent_id=" + m.buyer.id + "&limit=100").body["orders"].size(), 25u);
 }
 
+TEST(ServerOrders, RepeatedPollsSeeEveryChange) {
+  Market m;
+  const std::string pending = "/api/orders?agent_id=" + m.seller.id + "&role=seller&status=pending";
+  EXPECT_EQ(m.api.get(pending).body["orders"].size(), 0u);
+  EXPECT_EQ(m.api.get(pending).body["orders"].size(), 0u);
+  std::string order = place_order(m.api, m.buyer, m.gig);
+  auto listed = m.api.get(pending);
+  ASSERT_EQ(listed.body["orders"].size(), 1u);
+  EXPECT_EQ(listed.body["orders"][0]["gig_title"], "Blog post");
+  ASSERT_EQ(m.api.patch("/api/gigs/" + m.gig, {{"title", "Renamed"}}, m.seller.key).status, 200);
+  EXPECT_EQ(m.api.get(pending).body["orders"][0]["gig_title"], "Renamed");
+  ASSERT_EQ(m.api.patch("/api/orders/" + order + "/status", {{"status", "accepted"}}, m.seller.key).status, 200);
+  EXPECT_EQ(m.api.get(pending).body["orders"].size(), 0u);
+  EXPECT_EQ(m.api.get("/api/orders?agent_id=" + m.seller.id + "&role=seller&status=accepted").body["orders"].size(),
+            1u);
+}
+
 TEST(ServerOrders, ConcurrentAcceptsHaveOneWinner) {
   Market m;
   for (int round = 0; round < 10; ++round) {

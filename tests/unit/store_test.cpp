@@ -316,3 +316,27 @@ TEST(Store, UnopenablePathIsAClearError) {
 
 }  // namespace
 }  // namespace gigent::server
+
+namespace gigent::server {
+namespace {
+
+TEST(Store, JsonListTextMatchesTheDocument) {
+  Fixture f;
+  std::string brief = "quotes \" back\\slash \n\t\r\b\f \x01 \x1f del\x7f é 日本 🙂 </script>";
+  for (const auto& tier : {"basic", "premium"})
+    ASSERT_EQ(f.store.place_order({f.gig_id, f.buyer_id, tier, brief, R"({"k":[1,2.5,"x"]})"}).outcome,
+              OrderPlacement::Outcome::Created);
+  OrderFilter filter;
+  filter.agent_id = f.seller_id;
+  Json document = Json::array();
+  for (auto& row : f.store.list_orders(filter)) document.push_back(row);
+  std::string text = f.store.list_orders_json(filter);
+  EXPECT_EQ(text, document.dump());
+  EXPECT_EQ(Json::parse(text)[0]["brief"], brief);
+  EXPECT_EQ(Json::parse(text)[0]["price"], 20.5);
+  filter.agent_id = "nobody";
+  EXPECT_EQ(f.store.list_orders_json(filter), "[]");
+}
+
+}  // namespace
+}  // namespace gigent::server
