@@ -60,7 +60,8 @@ PublishReport publish_gigs(const config::Config& config, marketplace::Marketplac
     const auto& gigs = result.body.is_object() ? result.body.value("gigs", nlohmann::json::array()) : result.body;
     if (!gigs.is_array()) throw BootError("the gig list is not an array; is this a Gigent backend?", 3);
     for (const auto& gig : gigs)
-      if (gig.is_object() && gig.value("agent_id", agent_id) == agent_id) published[gig.value("title", "")] = gig;
+      if (gig.is_object() && marketplace::string_field(gig, "agent_id", agent_id) == agent_id)
+        published[marketplace::string_field(gig, "title")] = gig;
     if (static_cast<int>(gigs.size()) < page.limit) break;
     page.offset += page.limit;
   }
@@ -73,7 +74,7 @@ PublishReport publish_gigs(const config::Config& config, marketplace::Marketplac
       auto result = marketplace::call_with_retry(
           "publishing gig \"" + gig.title + "\"", [&] { return client.create_gig(wanted); }, kStepRetry, cancel, *log);
       if (!result.ok()) throw BootError("cannot publish gig \"" + gig.title + "\": " + result.error, 3);
-      log->info("published gig \"{}\" ({})", gig.title, result.body.value("id", "?"));
+      log->info("published gig \"{}\" ({})", gig.title, marketplace::string_field(result.body, "id", "?"));
       report.created++;
       continue;
     }
@@ -85,7 +86,7 @@ PublishReport publish_gigs(const config::Config& config, marketplace::Marketplac
       report.unchanged++;
       continue;
     }
-    std::string gig_id = it->second.value("id", "");
+    std::string gig_id = marketplace::string_field(it->second, "id");
     auto result = marketplace::call_with_retry(
         "updating gig \"" + gig.title + "\"", [&] { return client.update_gig(gig_id, changes); }, kStepRetry, cancel,
         *log);

@@ -47,8 +47,8 @@ Credentials ensure_registered(const config::Config& config, const std::string& b
   // {"agent": {...}} too, as some versions wrap it.
   const auto& agent = result.body.contains("agent") && result.body["agent"].is_object() ? result.body["agent"] : result.body;
   Credentials creds;
-  creds.agent_id = agent.value("id", "");
-  creds.api_key = result.body.value("api_key", agent.value("api_key", ""));
+  creds.agent_id = marketplace::string_field(agent, "id");
+  creds.api_key = marketplace::string_field(result.body, "api_key", marketplace::string_field(agent, "api_key"));
   creds.registered_at = iso8601(std::chrono::system_clock::now());
   if (creds.agent_id.empty() || creds.api_key.empty())
     throw BootError("registration answered without an agent id or API key; is " + backend_url + " a Gigent backend?", 3);

@@ -19,7 +19,7 @@ DeliveryResult deliver_once(marketplace::MarketplaceClient& client, const std::s
   // lost ("Cannot deliver from delivered"). The order's status decides.
   auto current = client.get_order(order_id);
   if (current.ok()) {
-    std::string status = current.body.value("status", "");
+    std::string status = marketplace::string_field(current.body, "status");
     if (status == "delivered" || status == "completed" || status == "revision_requested" || status == "disputed" ||
         status == "resolved")
       return {DeliveryOutcome::AlreadyDelivered, ""};

@@ -22,7 +22,7 @@ bool HeartbeatLoop::beat_once() {
     if (was_failing)
       log->info("heartbeat recovered");
     else
-      log->debug("heartbeat ok (last_seen {})", result.body.value("last_seen", "?"));
+      log->debug("heartbeat ok (last_seen {})", marketplace::string_field(result.body, "last_seen", "?"));
     return true;
   }
   status_.record_failure(kLoop, result.error);
@@ -32,7 +32,11 @@ bool HeartbeatLoop::beat_once() {
 
 void HeartbeatLoop::run(const Cancellation& stop) {
   while (!stop.cancelled()) {
-    beat_once();
+    try {
+      beat_once();
+    } catch (const std::exception& e) {  // a heartbeat must never take the daemon down
+      status_.record_failure(kLoop, e.what());
+    }
     status_.set_state(kLoop, "sleeping");
     if (!sleeper_.sleep_for(jittered(interval_, 0.1), stop)) break;
   }

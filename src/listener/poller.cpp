@@ -37,7 +37,9 @@ PollResult Poller::fetch(const std::string& order_status, int wait_seconds) {
     for (const auto& order : orders) {
       if (!order.is_object() || !order.contains("id") || !order["id"].is_string()) continue;
       // The deployed service ignores unknown filters in some versions: check.
-      if (order.value("status", order_status) != order_status) continue;
+      // A status of the wrong type is not the one asked for either.
+      auto status = order.find("status");
+      if (status != order.end() && (!status->is_string() || status->get<std::string>() != order_status)) continue;
       if (seen.insert(order["id"].get<std::string>()).second) out.orders.push_back(order);
     }
     if (static_cast<int>(orders.size()) < page.limit) break;

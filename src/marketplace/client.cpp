@@ -53,6 +53,10 @@ ApiResult MarketplaceClient::call(const std::string& method, const std::string& 
     result.error = describe_error(result.status, raw.response.body, result.body);
   } else if (result.body.is_null()) {
     result.error = "HTTP " + std::to_string(result.status) + ": response is not JSON";
+  } else if (!result.body.is_object() && !result.body.is_array()) {
+    // Every Gigent answer is an object (or, for some list versions, an array).
+    result.error = "HTTP " + std::to_string(result.status) + ": unexpected response (" + result.body.type_name() +
+                   ", not a JSON object)";
   }
   return result;
 }
@@ -124,6 +128,13 @@ ApiResult MarketplaceClient::post_message(const std::string& order_id, const std
                                           const std::string& content) {
   nlohmann::json body = {{"sender_id", sender_id}, {"content", content}, {"message_type", "text"}};
   return call("POST", "/api/orders/" + http::url_encode(order_id) + "/messages", &body, endpoint_.timeout);
+}
+
+std::string string_field(const nlohmann::json& obj, const std::string& key, const std::string& fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return fallback;
+  return it->get<std::string>();
 }
 
 nlohmann::json decode_embedded_json(const nlohmann::json& value) {

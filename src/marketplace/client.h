@@ -25,7 +25,12 @@ struct ApiResult {
   std::string error;           // empty on 2xx; otherwise what went wrong, for logs
   bool ok() const { return status >= 200 && status < 300 && error.empty(); }
   bool transport_failed() const { return status == 0; }
-  bool retryable() const { return status == 0 || status == 408 || status == 429 || status >= 500; }
+  // A 2xx whose body is not the JSON promised (a proxy's page, a cut-off body)
+  // is transient too; callers that change state resolve a repeat by reading back.
+  bool retryable() const {
+    return status == 0 || status == 408 || status == 429 || status >= 500 ||
+           (status >= 200 && status < 300 && !error.empty());
+  }
 };
 
 struct Page {
@@ -68,6 +73,11 @@ class MarketplaceClient {
 // delivery_data) into real JSON; an object or array is returned as is, a
 // string that is not JSON is returned as a JSON string.
 nlohmann::json decode_embedded_json(const nlohmann::json& value);
+
+// obj[key] when obj is an object and the field is a string, else `fallback`.
+// Backend rows are read with this, never with json::value(), which throws
+// when a field has an unexpected type.
+std::string string_field(const nlohmann::json& obj, const std::string& key, const std::string& fallback = "");
 
 // The "error" text of an error body, or a short, printable excerpt of a non-JSON one.
 std::string describe_error(int status, const std::string& raw_body, const nlohmann::json& parsed);

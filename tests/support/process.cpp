@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -26,6 +28,23 @@ std::string slurp(const std::string& path) {
 
 std::string build_path(const std::string& binary_name) { return std::string(GIGENT_BUILD_DIR) + "/" + binary_name; }
 std::string source_path(const std::string& relative) { return std::string(GIGENT_SOURCE_DIR) + "/" + relative; }
+
+std::uint16_t free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    throw std::runtime_error(std::string("bind: ") + std::strerror(errno));
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
 
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "gigent-test-XXXXXX").string();
@@ -133,6 +152,12 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string db_path)
     : extra_args_(std::move(extra_args)), db_path_(db_path.empty() ? dir_.file("gigent.db") : db_path) {
   start();
+}
+
+ServerProcess::ServerProcess(std::uint16_t port, bool start_now, std::vector<std::string> extra_args)
+    : extra_args_(std::move(extra_args)), db_path_(dir_.file("gigent.db")), port_(port) {
+  url_ = "http://127.0.0.1:" + std::to_string(port);
+  if (start_now) start();
 }
 
 void ServerProcess::start() {

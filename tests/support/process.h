@@ -65,6 +65,12 @@ class ChildProcess {
 class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string db_path = "");
+  // On a fixed port (from free_tcp_port()), for "the backend comes up later":
+  // with start_now false nothing listens on `port` until start().
+  ServerProcess(std::uint16_t port, bool start_now, std::vector<std::string> extra_args = {});
+  // Starts it (when constructed with start_now false, or after stop()).
+  void start();
+  bool running() { return process_ && process_->running(); }
   const std::string& url() const { return url_; }
   std::uint16_t port() const { return port_; }
   const std::string& db_path() const { return db_path_; }
@@ -74,7 +80,6 @@ class ServerProcess {
   void stop();
 
  private:
-  void start();
   TempDir dir_;
   std::vector<std::string> extra_args_;
   std::string db_path_;
@@ -86,5 +91,7 @@ class ServerProcess {
 std::string build_path(const std::string& binary_name);  // e.g. build_path("gigent-server")
 std::string source_path(const std::string& relative);
 std::string slurp(const std::string& path);
+// A loopback TCP port that was free a moment ago (bound to port 0, then closed).
+std::uint16_t free_tcp_port();
 
 }  // namespace gigent::testing
