@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -55,6 +56,19 @@ struct Engine::Impl {
   std::shared_ptr<spdlog::logger> log = log::get("engine");
   int lock_fd = -1;
 
+  // Workers ask for a state-file write after each order; the writer thread
+  // coalesces them, so a burst of orders costs one write, not one each.
+  std::mutex state_request_mutex;
+  std::condition_variable state_requested_cv;
+  bool state_requested = false;
+
+  void request_state_write() {
+    {
+      std::lock_guard lock(state_request_mutex);
+      state_requested = true;
+    }
+    state_requested_cv.notify_one();
+  }
   void set_phase(const std::string& p) {
     {
       std::lock_guard lock(phase_mutex);
@@ -67,7 +81,7 @@ struct Engine::Impl {
   void write_state_file();
   void state_file_loop(const Cancellation& stop);
   void reconcile(marketplace::MarketplaceClient& client, OrderProcessor& processor);
-  void dispatch(OrderProcessor& processor, const nlohmann::json& order);
+  void dispatch(OrderProcessor& processor, const nlohmann::json& order, std::chrono::microseconds claim_time);
   void poll_loop(marketplace::MarketplaceClient& client, OrderProcessor& processor, bool long_poll);
   int run();
 };
@@ -141,16 +155,20 @@ void Engine::Impl::write_state_file() {
 }
 
 void Engine::Impl::state_file_loop(const Cancellation& stop) {
-  do {
+  while (!stop.cancelled()) {
     write_state_file();
-  } while (stop.wait_for(std::chrono::seconds(2)));
+    std::unique_lock lock(state_request_mutex);
+    state_requested_cv.wait_for(lock, std::chrono::seconds(2), [&] { return state_requested || stop.cancelled(); });
+    state_requested = false;
+  }
 }
 
-void Engine::Impl::dispatch(OrderProcessor& processor, const nlohmann::json& order) {
+void Engine::Impl::dispatch(OrderProcessor& processor, const nlohmann::json& order,
+                            std::chrono::microseconds claim_time) {
   const std::string id = order.value("id", "");
-  auto job = [this, &processor, order] {
-    processor.process(order);
-    write_state_file();  // `status` shows the finished order at once
+  auto job = [this, &processor, order, claim_time] {
+    processor.process(order, claim_time);
+    request_state_write();  // `status` shows the finished order at once
   };
   if (!pool->try_submit(id, std::move(job)))
     log->debug("order {} not dispatched (in flight or no free worker)", id);
@@ -185,8 +203,10 @@ void Engine::Impl::reconcile(marketplace::MarketplaceClient& client, OrderProces
       if (pool->busy() >= pool->size()) return;
       log->info("resuming order {} ({}{})", id, st,
                 record && record->state == JobState::ResultReady ? ", result already saved" : "");
+      auto claim_start = std::chrono::steady_clock::now();
       if (std::string(st) == "accepted" && !processor.claim(client, order)) continue;
-      dispatch(processor, order);
+      dispatch(processor, order, std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - claim_start));
     }
   }
   for (auto& record : journal->in_states({JobState::Claimed, JobState::Started, JobState::ResultReady, JobState::Failed})) {
@@ -245,6 +265,7 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
       if (shutdown.cancelled() || pool->busy() >= pool->size()) break;
       std::string id = order.value("id", "");
       if (pool->in_flight(id)) continue;
+      auto claim_start = std::chrono::steady_clock::now();
       try {
         auto record = journal->get(id);
         if (record && record->state == JobState::Poison) continue;
@@ -259,7 +280,8 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
         log->error("order {}: skipped: {}", id, e.what());
         continue;
       }
-      dispatch(processor, order);
+      dispatch(processor, order,
+               std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - claim_start));
       dispatched++;
     }
     // With long-poll the server already waited for work; loop at once unless
@@ -290,6 +312,7 @@ int Engine::Impl::run() {
     Impl& impl;
     ~StopStateWriter() {
       stop.cancel();
+      impl.request_state_write();  // wakes the writer at once
       thread.join();
       impl.set_phase("stopped");
       impl.write_state_file();

@@ -15,13 +15,16 @@ namespace {
 const char* kStateNames[] = {"claimed", "started", "result_ready", "awaiting_delivery",
                              "delivered", "failed", "poison", "closed"};
 
+// A statement from the journal's cache, reset and unbound when the caller is done.
 struct Statement {
-  sqlite3_stmt* stmt = nullptr;
-  Statement(sqlite3* db, const char* sql, const std::string& path) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
-      throw JournalError("journal " + path + ": " + sqlite3_errmsg(db));
+  sqlite3_stmt* stmt;
+  explicit Statement(sqlite3_stmt* prepared) : stmt(prepared) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
   }
-  ~Statement() { sqlite3_finalize(stmt); }
   void text(int i, const std::string& v) { sqlite3_bind_text(stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
   void integer(int i, long long v) { sqlite3_bind_int64(stmt, i, v); }
   std::string column_text(int i) {
@@ -89,18 +92,30 @@ Journal::Journal(const std::string& path) : path_(path) {
     // Journals written before owner_pid existed get the column (0: no owner).
     bool has_owner = false;
     {
-      Statement s(db_, "SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_pid'", path_);
+      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_pid'"));
       has_owner = sqlite3_step(s.stmt) == SQLITE_ROW;
     }
     if (!has_owner) exec("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0");
   } catch (...) {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     sqlite3_close(db_);
     throw;
   }
 }
 
 Journal::~Journal() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
+}
+
+sqlite3_stmt* Journal::prepared(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+    throw JournalError("journal " + path_ + ": " + sqlite3_errmsg(db_));
+  statements_.emplace(sql, stmt);
+  return stmt;
 }
 
 void Journal::exec(const char* sql) {
@@ -114,7 +129,7 @@ void Journal::exec(const char* sql) {
 
 std::optional<JobRecord> Journal::get(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  Statement s(db_, (std::string("SELECT ") + kColumns + " FROM jobs WHERE order_id = ?").c_str(), path_);
+  Statement s(prepared((std::string("SELECT ") + kColumns + " FROM jobs WHERE order_id = ?").c_str()));
   s.text(1, order_id);
   if (sqlite3_step(s.stmt) == SQLITE_ROW) return read_row(s);
   return std::nullopt;
@@ -143,10 +158,8 @@ void bind_record(Statement& s, const JobRecord& r) {
 
 bool Journal::create(const JobRecord& r) {
   std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "INSERT OR IGNORE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-              "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-              path_);
+  Statement s(prepared("INSERT OR IGNORE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+              "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
@@ -155,7 +168,7 @@ bool Journal::create(const JobRecord& r) {
 
 void Journal::forget_if_ours(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  Statement s(db_, "DELETE FROM jobs WHERE order_id = ? AND owner_pid = ?", path_);
+  Statement s(prepared("DELETE FROM jobs WHERE order_id = ? AND owner_pid = ?"));
   s.text(1, order_id);
   s.integer(2, ::getpid());
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
@@ -164,10 +177,8 @@ void Journal::forget_if_ours(const std::string& order_id) {
 
 void Journal::put(const JobRecord& r) {
   std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "INSERT OR REPLACE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-              "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))",
-              path_);
+  Statement s(prepared("INSERT OR REPLACE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+              "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
@@ -175,7 +186,7 @@ void Journal::put(const JobRecord& r) {
 
 void Journal::forget(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  Statement s(db_, "DELETE FROM jobs WHERE order_id = ?", path_);
+  Statement s(prepared("DELETE FROM jobs WHERE order_id = ?"));
   s.text(1, order_id);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
@@ -184,15 +195,15 @@ void Journal::forget(const std::string& order_id) {
 std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
   std::lock_guard lock(mutex_);
   std::vector<JobRecord> out;
-  Statement s(db_, (std::string("SELECT ") + kColumns + " FROM jobs ORDER BY updated_at").c_str(), path_);
-  while (sqlite3_step(s.stmt) == SQLITE_ROW) {
-    auto r = read_row(s);
-    for (auto st : states)
-      if (r.state == st) {
-        out.push_back(std::move(r));
-        break;
-      }
-  }
+  if (states.empty()) return out;
+  // Filtered by SQLite through the state index: reading every row made each
+  // state-file write cost O(orders ever handled).
+  std::string sql = std::string("SELECT ") + kColumns + " FROM jobs WHERE state IN (?";
+  for (std::size_t i = 1; i < states.size(); ++i) sql += ", ?";
+  sql += ") ORDER BY updated_at";
+  Statement s(prepared(sql));
+  for (std::size_t i = 0; i < states.size(); ++i) s.text(static_cast<int>(i + 1), to_string(states[i]));
+  while (sqlite3_step(s.stmt) == SQLITE_ROW) out.push_back(read_row(s));
   return out;
 }
 

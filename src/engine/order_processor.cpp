@@ -21,6 +21,21 @@ long long retry_at(int attempts) {
   return unix_now() + std::min(delay, 600LL);
 }
 
+// Wall-clock time of the order being processed on this worker thread, so the
+// delivery line can say how long the runtime itself took (claim + journal +
+// delivery, everything but the LLM call): the figure bench/pipeline_throughput.sh reads.
+struct OrderTiming {
+  std::chrono::steady_clock::time_point started;
+  std::chrono::microseconds claim{0};
+  std::chrono::microseconds llm{0};
+};
+thread_local OrderTiming t_timing;
+
+double runtime_ms_outside_llm() {
+  auto total = std::chrono::steady_clock::now() - t_timing.started + t_timing.claim - t_timing.llm;
+  return std::chrono::duration<double, std::milli>(total).count();
+}
+
 std::shared_ptr<spdlog::logger> logger() {
   static auto log = log::get("executor");
   return log;
@@ -108,10 +123,18 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
   return true;
 }
 
-void OrderProcessor::process(const nlohmann::json& order) {
+marketplace::MarketplaceClient& OrderProcessor::client_for_this_thread() {
+  std::lock_guard lock(clients_mutex_);
+  auto& client = clients_[std::this_thread::get_id()];
+  if (!client) client = std::make_unique<marketplace::MarketplaceClient>(endpoint_, &hard_stop_);
+  return *client;
+}
+
+void OrderProcessor::process(const nlohmann::json& order, std::chrono::microseconds claim_time) {
+  t_timing = {std::chrono::steady_clock::now(), claim_time, {}};
   auto log = logger();
   const std::string id = order.value("id", "");
-  marketplace::MarketplaceClient client(endpoint_, &hard_stop_);
+  marketplace::MarketplaceClient& client = client_for_this_thread();
   try {
     JobRecord record = journal_.get_or_new(id);
     if (record.state == JobState::ResultReady) {
@@ -142,7 +165,9 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   executor::LlmResult result;
   try {
     counters_.llm_calls++;
+    auto llm_start = std::chrono::steady_clock::now();
     result = provider_.complete(request, hard_stop_);
+    t_timing.llm = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - llm_start);
   } catch (const executor::LlmError& e) {
     counters_.failed++;
     if (hard_stop_.cancelled()) {
@@ -202,7 +227,8 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
       record.last_error.clear();
       journal_.put(record);
       counters_.delivered++;
-      log->info("order {} delivered", record.order_id);
+      log->info("order {} delivered (runtime {:.2f} ms outside the LLM call)", record.order_id,
+                runtime_ms_outside_llm());
       return;
     case delivery::DeliveryOutcome::OrderClosed:
       record.state = JobState::Closed;
