@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<gigent::server::Store> store;
   try {
-    store = std::make_unique<gigent::server::Store>(db);
+    // Enough idle connections that every server thread keeps its own warm one.
+    store = std::make_unique<gigent::server::Store>(db, threads + 4);
   } catch (const std::exception& e) {
     log->error("cannot open the database: {}", e.what());
     std::cerr << "gigent-server: cannot open database '" << db << "': " << e.what() << "\n";
