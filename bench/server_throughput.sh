@@ -5,7 +5,11 @@
 # and drives it with wrk at 64 and 16 connections.
 #
 #   BUILD_DIR=build bash bench/server_throughput.sh
-#   env: BUILD_DIR (default build), DURATION (10s), THREADS (server threads, default nproc),
+# wrk runs on the same machine, so by default the server gets half the cores
+# (THREADS=nproc/2) and wrk the rest: on 2 cores, two server threads and two
+# wrk threads time-slice each other and the tail latency shows the scheduler.
+#
+#   env: BUILD_DIR (default build), DURATION (10s), THREADS (server threads, default nproc/2),
 #        AGENTS (1000), ORDERS (100000), CONNECTIONS ("64 16")
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +17,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$here/../$BUILD_DIR" ;; esac
 BIN="$BUILD_DIR/gigent-server"
 DURATION=${DURATION:-10s}
-THREADS=${THREADS:-$(nproc)}
+THREADS=${THREADS:-$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))}
 AGENTS=${AGENTS:-1000}
 ORDERS=${ORDERS:-100000}
 CONNECTIONS=${CONNECTIONS:-"64 16"}
@@ -33,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== machine"
-echo "nproc: $(nproc)"
+echo "nproc: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -m1 'model name' /proc/cpuinfo | sed 's/^model name\s*:\s*/cpu: /' || true
 echo "server threads: $THREADS, wrk: 2 threads, $DURATION per run"
 

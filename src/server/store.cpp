@@ -299,7 +299,7 @@ Connection::Connection(const std::string& path) {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 5000);
   try {
-    exec_script("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+    exec_script("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 20000;");
   } catch (...) {
     sqlite3_close(db_);
     throw;
@@ -436,9 +436,35 @@ Store::Store(std::string path, std::size_t max_idle_connections)
   conn->exec_script("PRAGMA journal_mode = WAL;");
   create_schema(*conn);
   give_back(std::move(conn));
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
-Store::~Store() = default;
+Store::~Store() {
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    stopping_ = true;
+  }
+  checkpoint_wake_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+// Copies the WAL back into the database off the request path. SQLite's own
+// automatic checkpoint would run inside whichever commit crosses the
+// threshold, fsync included, and every writer queued behind it would wait.
+// PASSIVE never takes the writer lock. The automatic one stays as a backstop
+// at a higher threshold (see Connection).
+void Store::checkpoint_loop() {
+  std::unique_ptr<Connection> conn;
+  std::unique_lock lock(checkpoint_mutex_);
+  while (!checkpoint_wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; })) {
+    try {
+      if (!conn) conn = std::make_unique<Connection>(path_);
+      sqlite3_wal_checkpoint_v2(conn->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } catch (const std::exception&) {
+      conn.reset();  // try again with a fresh connection next round
+    }
+  }
+}
 
 void Store::create_schema(Connection& conn) {
   for (const auto& table : schema()) {

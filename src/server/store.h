@@ -8,6 +8,7 @@
 // numbers, SQLite booleans as 0/1, and JSON-in-text fields as text, which is
 // how the deployed service answers.
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -195,6 +197,7 @@ class Store {
   void give_back(std::unique_ptr<Connection> conn);
   static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
   void create_schema(Connection& conn);
+  void checkpoint_loop();
 
   std::string path_;
   std::size_t max_idle_;
@@ -202,6 +205,10 @@ class Store {
   std::vector<std::unique_ptr<Connection>> idle_;
   std::mutex write_mutex_;
   std::atomic<std::uint64_t> generation_{0};
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wake_;
+  bool stopping_ = false;
+  std::thread checkpointer_;
   std::shared_mutex key_cache_mutex_;
   std::unordered_map<std::string, std::string> key_cache_;  // sha256(key) -> agent id
 };
