@@ -6,13 +6,16 @@
 //       places COUNT orders over kept-alive connections; prints the order ids
 //   gigent-bench-client pickup URL BUYER_ID BUYER_KEY GIG_ID COUNT [GAP_MS]
 //       places one order at a time and polls it (1 ms sleep) until it leaves
-//       "pending"; prints one latency per line in ms, then a summary on stderr
+//       "pending"; prints one latency per line in ms, then a summary on stderr.
+//       The pause between orders is uniform in [0, 2 * GAP_MS), so orders land
+//       at random points of a polling daemon's cycle.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +74,8 @@ int pickup(const Args& a) {
   MarketplaceClient buyer({a.url, a.buyer_key});
   MarketplaceClient watcher({a.url, ""});
   std::vector<double> latencies;
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int> pause(0, 2 * gap_ms - 1);
   for (int n = 0; n < a.count; ++n) {
     auto sent = Clock::now();  // conservative: includes the POST itself
     auto placed = buyer.place_order(order_body(a, n));
@@ -97,7 +102,7 @@ int pickup(const Args& a) {
     latencies.push_back(ms);
     std::printf("%.2f\n", ms);
     std::fflush(stdout);
-    std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
   }
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {

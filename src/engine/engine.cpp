@@ -59,6 +59,12 @@ struct Engine::Impl {
   // Workers ask for a state-file write after each order; the writer thread
   // coalesces them, so a burst of orders costs one write, not one each.
   std::mutex state_request_mutex;
+  // What the state file last said (without updated_at) and when it was
+  // written: an idle daemon rewrote (and fsynced) an identical file every 2 s,
+  // which was most of its idle CPU.
+  std::mutex state_write_mutex;
+  std::string state_last_written;
+  std::chrono::steady_clock::time_point state_last_write_time;
   std::condition_variable state_requested_cv;
   bool state_requested = false;
 
@@ -147,8 +153,16 @@ void Engine::Impl::write_state_file() {
   state["awaiting_delivery"] = awaiting;
   state["failed_orders"] = poison;
   state["retrying_orders"] = retrying;
+  std::lock_guard write_lock(state_write_mutex);
+  nlohmann::json compared = state;
+  compared.erase("updated_at");
+  std::string content = compared.dump();
+  auto now = std::chrono::steady_clock::now();
+  if (content == state_last_written && now - state_last_write_time < std::chrono::seconds(60)) return;
   try {
     atomic_write_file(paths.state, state.dump(2) + "\n", 0644);
+    state_last_written = std::move(content);
+    state_last_write_time = now;
   } catch (const std::exception& e) {
     log->warn("cannot write the state file: {}", e.what());
   }
