@@ -243,6 +243,10 @@ void Engine::Impl::reconcile(marketplace::MarketplaceClient& client, OrderProces
   }
 }
 
+// Often enough that a failed delivery (retried 30 s later) or a failed LLM
+// call is picked up again close to its time; cheap: two list calls.
+constexpr std::chrono::seconds kReconcileInterval{15};
+
 void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProcessor& processor, bool long_poll) {
   listener::Poller poller(client, agent_id, status);
   const auto interval = std::chrono::seconds(config.runtime.poll_interval_seconds);
@@ -252,7 +256,7 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
   while (!shutdown.cancelled()) {
     pool->wait_for_free_slot([this] { return shutdown.cancelled(); });
     if (shutdown.cancelled()) break;
-    if (std::chrono::steady_clock::now() - last_reconcile > std::chrono::seconds(60)) {
+    if (std::chrono::steady_clock::now() - last_reconcile > kReconcileInterval) {
       try {
         reconcile(client, processor);
       } catch (const std::exception& e) {  // e.g. a full disk: try again at the next round

@@ -59,27 +59,32 @@ nlohmann::json collect_status(const config::Config& config, const std::string& b
   if (creds) {
     out["agent_id"] = creds->agent_id;
     marketplace::MarketplaceClient client({backend_url, creds->api_key, std::chrono::seconds(5)});
-    auto agent = client.get_agent(creds->agent_id);
-    if (agent.ok()) {
-      nlohmann::json backend = {{"reachable", true},
-                                {"is_online", agent.body.value("is_online", false)},
-                                {"last_seen", agent.body.value("last_seen", nlohmann::json())},
-                                {"name", agent.body.value("name", "")}};
-      nlohmann::json gigs = nlohmann::json::array();
-      for (auto& g : agent.body.value("gigs", nlohmann::json::array()))
-        gigs.push_back({{"id", g.value("id", "")}, {"title", g.value("title", "")},
-                        {"price_basic", g.value("price_basic", nlohmann::json())}});
-      backend["gigs"] = gigs;
-      nlohmann::json orders = nlohmann::json::object();
-      for (const char* st : {"pending", "accepted", "in_progress", "delivered"}) {
-        std::string error;
-        int n = count_orders(client, creds->agent_id, st, error);
-        orders[st] = n >= 0 ? nlohmann::json(n) : nlohmann::json(nullptr);
+    // A backend answering the wrong shapes must not make `status` fail: say so instead.
+    try {
+      auto agent = client.get_agent(creds->agent_id);
+      if (agent.ok()) {
+        nlohmann::json backend = {{"reachable", true},
+                                  {"is_online", agent.body.value("is_online", false)},
+                                  {"last_seen", agent.body.value("last_seen", nlohmann::json())},
+                                  {"name", agent.body.value("name", "")}};
+        nlohmann::json gigs = nlohmann::json::array();
+        for (auto& g : agent.body.value("gigs", nlohmann::json::array()))
+          gigs.push_back({{"id", g.value("id", "")}, {"title", g.value("title", "")},
+                          {"price_basic", g.value("price_basic", nlohmann::json())}});
+        backend["gigs"] = gigs;
+        nlohmann::json orders = nlohmann::json::object();
+        for (const char* st : {"pending", "accepted", "in_progress", "delivered"}) {
+          std::string error;
+          int n = count_orders(client, creds->agent_id, st, error);
+          orders[st] = n >= 0 ? nlohmann::json(n) : nlohmann::json(nullptr);
+        }
+        backend["orders"] = orders;
+        out["backend"] = backend;
+      } else {
+        out["backend"] = {{"reachable", agent.status != 0}, {"error", agent.error}};
       }
-      backend["orders"] = orders;
-      out["backend"] = backend;
-    } else {
-      out["backend"] = {{"reachable", agent.status != 0}, {"error", agent.error}};
+    } catch (const nlohmann::json::exception& e) {
+      out["backend"] = {{"reachable", true}, {"error", std::string("unexpected answer: ") + e.what()}};
     }
   }
 
