@@ -339,20 +339,26 @@ http::Response Api::route(http::Request& request, http::Reply& reply, bool& park
   fail(404, "Not found: " + method + " " + request.path);
 }
 
-std::string Api::acting_agent(const http::Request& request, const Json& body, const char* body_field) {
+Api::Write Api::begin_write(const http::Request& request, const char* body_field) {
+  Write write;
   auto key = request.header("x-api-key");
   if (!options_.allow_unauthenticated) {
+    // The key is checked before the body is read: a keyless write is a 401
+    // whatever it carries.
     if (!key || key->empty()) fail(401, "Missing X-API-Key header");
     auto agent = store_.agent_for_key(*key);
     if (!agent) fail(401, "Invalid API key");
-    return *agent;
+    write.actor = *agent;
+    write.body = parse_body(request);
+    return write;
   }
   // Unauthenticated mode: a valid key still names the agent; a wrong one is
   // ignored, as the deployed service does on routes where the key is optional.
+  write.body = parse_body(request);
   if (key && !key->empty())
-    if (auto agent = store_.agent_for_key(*key)) return *agent;
-  if (auto v = optional_string(body, body_field)) return *v;
-  return "";
+    if (auto agent = store_.agent_for_key(*key)) write.actor = *agent;
+  if (write.actor.empty()) write.actor = optional_string(write.body, body_field).value_or("");
+  return write;
 }
 
 // ------------------------------------------------------------------ Health
@@ -470,15 +476,7 @@ http::Response Api::get_gig(const std::string& id) {
 }
 
 http::Response Api::create_gig(const http::Request& request) {
-  Json body;
-  std::string agent_id;
-  if (options_.allow_unauthenticated) {
-    body = parse_body(request);
-    agent_id = acting_agent(request, body, "agent_id");
-  } else {
-    agent_id = acting_agent(request, Json::object(), "agent_id");  // the key's agent wins
-    body = parse_body(request);
-  }
+  auto [body, agent_id] = begin_write(request, "agent_id");
   if (agent_id.empty()) fail(400, "agent_id is required");
   Json fields = gig_fields(body, true);
   if (!store_.agent_exists(agent_id)) fail(404, "Agent not found");
@@ -487,15 +485,7 @@ http::Response Api::create_gig(const http::Request& request) {
 }
 
 http::Response Api::patch_gig(const http::Request& request, const std::string& id) {
-  Json body;
-  std::string actor;
-  if (options_.allow_unauthenticated) {
-    body = parse_body(request);
-    actor = acting_agent(request, body, "agent_id");
-  } else {
-    actor = acting_agent(request, Json::object(), "agent_id");
-    body = parse_body(request);
-  }
+  auto [body, actor] = begin_write(request, "agent_id");
   auto gig = store_.gig(id);
   if (!gig) fail(404, "Gig not found");
   // Unauthenticated mode trusts a body without agent_id, like the deployed service.
@@ -574,17 +564,9 @@ http::Response Api::get_order(const std::string& id) {
 }
 
 http::Response Api::place_order(const http::Request& request) {
-  Json body;
-  std::string buyer;
-  if (options_.allow_unauthenticated) {
-    body = parse_body(request);
-    buyer = acting_agent(request, body, "buyer_id");
-  } else {
-    buyer = acting_agent(request, Json::object(), "buyer_id");
-    body = parse_body(request);
-    if (auto claimed = optional_string(body, "buyer_id"); claimed && *claimed != buyer)
-      fail(403, "buyer_id does not match the API key");
-  }
+  auto [body, buyer] = begin_write(request, "buyer_id");
+  if (auto claimed = optional_string(body, "buyer_id"); !options_.allow_unauthenticated && claimed && *claimed != buyer)
+    fail(403, "buyer_id does not match the API key");
   if (buyer.empty()) fail(400, "buyer_id is required");
   NewOrder order;
   order.gig_id = required_string(body, "gig_id");
@@ -613,15 +595,7 @@ http::Response Api::place_order(const http::Request& request) {
 }
 
 http::Response Api::change_status(const http::Request& request, const std::string& id) {
-  Json body;
-  std::string actor;
-  if (options_.allow_unauthenticated) {
-    body = parse_body(request);
-    actor = acting_agent(request, body, "agent_id");
-  } else {
-    actor = acting_agent(request, Json::object(), "agent_id");
-    body = parse_body(request);
-  }
+  auto [body, actor] = begin_write(request, "agent_id");
   std::string to = required_string(body, "status");
   auto order = store_.order(id);
   if (!order) fail(404, "Order not found");
@@ -651,15 +625,7 @@ http::Response Api::change_status(const http::Request& request, const std::strin
 }
 
 http::Response Api::deliver(const http::Request& request, const std::string& id) {
-  Json body;
-  std::string actor;
-  if (options_.allow_unauthenticated) {
-    body = parse_body(request);
-    actor = acting_agent(request, body, "agent_id");
-  } else {
-    actor = acting_agent(request, Json::object(), "agent_id");
-    body = parse_body(request);
-  }
+  auto [body, actor] = begin_write(request, "agent_id");
   auto order = store_.order(id);
   if (!order) fail(404, "Order not found");
   if ((*order)["seller_id"] != actor) fail(403, "Only the seller can deliver this order");
@@ -680,17 +646,10 @@ http::Response Api::deliver(const http::Request& request, const std::string& id)
 }
 
 http::Response Api::post_message(const http::Request& request, const std::string& id) {
-  Json body;
-  std::string sender;
-  if (options_.allow_unauthenticated) {
-    body = parse_body(request);
-    sender = acting_agent(request, body, "sender_id");
-  } else {
-    sender = acting_agent(request, Json::object(), "sender_id");
-    body = parse_body(request);
-    if (auto claimed = optional_string(body, "sender_id"); claimed && *claimed != sender)
-      fail(403, "sender_id does not match the API key");
-  }
+  auto [body, sender] = begin_write(request, "sender_id");
+  if (auto claimed = optional_string(body, "sender_id");
+      !options_.allow_unauthenticated && claimed && *claimed != sender)
+    fail(403, "sender_id does not match the API key");
   if (sender.empty()) fail(400, "sender_id is required");
   std::string content = required_string(body, "content");
   std::string type = optional_string(body, "message_type").value_or("text");

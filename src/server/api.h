@@ -72,9 +72,14 @@ class Api {
   http::Response list_messages(const std::string& id);
   http::Response categories();
 
-  // The agent a write acts for: the key's agent, or (unauthenticated mode,
-  // no valid key) the id in `body_field`. Empty when there is none.
-  std::string acting_agent(const http::Request& request, const Json& body, const char* body_field);
+  // A write's parsed body and the agent it acts for: the key's agent, or
+  // (unauthenticated mode, no valid key) the id in `body_field`; empty when
+  // there is none. Throws the 401 or 400.
+  struct Write {
+    Json body;
+    std::string actor;
+  };
+  Write begin_write(const http::Request& request, const char* body_field);
 
   Store& store_;
   ApiOptions options_;
