@@ -82,5 +82,8 @@ if grep -q 'outside the LLM call' "$agent/runtime.log"; then
   echo "  p50 $(percentile 50 <"$work/overhead.txt") ms, p90 $(percentile 90 <"$work/overhead.txt") ms," \
     "p99 $(percentile 99 <"$work/overhead.txt") ms (target p50 < 2 ms)"
 fi
+grep -o 'answered in [0-9]* ms' "$agent/runtime.log" | awk '{print $3}' >"$work/llm.txt"
+echo "LLM call as the daemon sees it (emulator delay + HTTP): p50 $(percentile 50 <"$work/llm.txt") ms," \
+  "p90 $(percentile 90 <"$work/llm.txt") ms, p99 $(percentile 99 <"$work/llm.txt") ms"
 errors=$(grep -c -E ' (warn|error) ' "$agent/runtime.log" || true)
 echo "warnings/errors in the daemon log: $errors"

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <fcntl.h>
 #include <filesystem>
 #include <set>
@@ -253,6 +254,7 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
   const std::string wanted = config.runtime.auto_accept ? "pending" : "accepted";
   auto last_reconcile = std::chrono::steady_clock::now();
   int failures = 0;
+  std::deque<nlohmann::json> backlog;
   while (!shutdown.cancelled()) {
     pool->wait_for_free_slot([this] { return shutdown.cancelled(); });
     if (shutdown.cancelled()) break;
@@ -264,23 +266,34 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
       }
       last_reconcile = std::chrono::steady_clock::now();
     }
-    auto result = poller.fetch(wanted, long_poll ? config.runtime.long_poll_seconds : 0);
-    if (shutdown.cancelled()) break;
-    if (!result.ok) {
-      auto before = status.get("poller");
-      auto delay = marketplace::backoff_delay({-1, std::chrono::seconds(1), std::max<std::chrono::milliseconds>(
-                                                                               interval, std::chrono::seconds(30))},
-                                              failures++);
-      log->warn(failure_message("poll", result.error, delay, before.last_success));
-      status.set_state("poller", "backing off");
-      if (!shutdown.wait_for(delay)) break;
-      continue;
+    // Orders listed earlier but not taken yet because every worker was busy
+    // are taken first (oldest first) before the list is fetched again: with a
+    // deep queue, fetching every page of pending orders each time one worker
+    // freed up was what limited throughput. A listed order another party took
+    // meanwhile fails its accept and is skipped quietly, as on a fresh list.
+    if (backlog.empty()) {
+      auto result = poller.fetch(wanted, long_poll ? config.runtime.long_poll_seconds : 0);
+      if (shutdown.cancelled()) break;
+      if (!result.ok) {
+        auto before = status.get("poller");
+        auto delay = marketplace::backoff_delay({-1, std::chrono::seconds(1), std::max<std::chrono::milliseconds>(
+                                                                                 interval, std::chrono::seconds(30))},
+                                                failures++);
+        log->warn(failure_message("poll", result.error, delay, before.last_success));
+        status.set_state("poller", "backing off");
+        if (!shutdown.wait_for(delay)) break;
+        continue;
+      }
+      if (failures > 0) log->info("poll recovered after {} failure(s)", failures);
+      failures = 0;
+      backlog.assign(std::make_move_iterator(result.orders.begin()), std::make_move_iterator(result.orders.end()));
     }
-    if (failures > 0) log->info("poll recovered after {} failure(s)", failures);
-    failures = 0;
+    const bool listed = !backlog.empty();
     int dispatched = 0;
-    for (const auto& order : result.orders) {
+    while (!backlog.empty()) {
       if (shutdown.cancelled() || pool->busy() >= pool->size()) break;
+      nlohmann::json order = std::move(backlog.front());
+      backlog.pop_front();
       std::string id = order.value("id", "");
       if (pool->in_flight(id)) continue;
       auto claim_start = std::chrono::steady_clock::now();
@@ -293,6 +306,7 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
         // the order stays pending and is taken once the journal is writable.
         log->error("order {}: cannot record it in the journal ({}); not taking orders until it is writable", id,
                    e.what());
+        backlog.clear();  // listed again after the pause below
         break;
       } catch (const std::exception& e) {
         log->error("order {}: skipped: {}", id, e.what());
@@ -302,9 +316,11 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - claim_start));
       dispatched++;
     }
+    // Every worker busy with orders still listed: wait for a free one (top of the loop).
+    if (!backlog.empty() && !shutdown.cancelled()) continue;
     // With long-poll the server already waited for work; loop at once unless
     // the list held only orders we cannot take, which would spin.
-    bool spin_risk = !result.orders.empty() && dispatched == 0 && pool->busy() < pool->size();
+    bool spin_risk = listed && dispatched == 0 && pool->busy() < pool->size();
     if (long_poll && !spin_risk) continue;
     if (!long_poll && dispatched > 0 && pool->busy() < pool->size()) continue;  // more may be waiting
     status.set_state("poller", "sleeping");
