@@ -153,8 +153,14 @@ TEST(HttpRoundTrip, CancellationAbortsATransferInFlight) {
 }
 
 TEST(HttpRoundTrip, ConnectionRefusedIsAnError) {
+  std::uint16_t closed_port = 0;
+  {
+    http::Server server({}, [](http::Request&&, http::Reply reply) { reply(http::Response{}); });
+    server.start();
+    closed_port = server.port();
+  }  // stopped: nothing listens there now
   http::Client client;
-  auto req = get("http://127.0.0.1:1/");
+  auto req = get("http://127.0.0.1:" + std::to_string(closed_port) + "/");
   auto result = client.perform(req);
   EXPECT_FALSE(result.ok());
   EXPECT_FALSE(result.error.empty());
