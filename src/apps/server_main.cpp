@@ -68,8 +68,7 @@ int main(int argc, char** argv) {
     // Enough idle connections that every server thread keeps its own warm one.
     store = std::make_unique<gigent::server::Store>(db, threads + 4);
   } catch (const std::exception& e) {
-    log->error("cannot open the database: {}", e.what());
-    std::cerr << "gigent-server: cannot open database '" << db << "': " << e.what() << "\n";
+    std::cerr << "gigent-server: " << e.what() << "\n";
     return 1;
   }
 
@@ -100,7 +99,6 @@ int main(int argc, char** argv) {
   try {
     server.start();
   } catch (const std::exception& e) {
-    log->error("{}", e.what());
     std::cerr << "gigent-server: " << e.what() << "\n";
     return 1;
   }
