@@ -500,7 +500,8 @@ http::Response Api::patch_gig(const http::Request& request, const std::string& i
 // ------------------------------------------------------------------ Orders
 
 http::Response Api::orders_page(const OrderFilter& filter) {
-  constexpr std::size_t kMaxCachedPages = 10000;
+  // Bounded by bytes, since a page of 100 orders is tens of kilobytes.
+  constexpr std::size_t kMaxCachedBytes = 32u << 20;
   std::string key = filter.agent_id + '\x1f' + filter.role + '\x1f' + std::to_string(filter.limit) + '\x1f' +
                     std::to_string(filter.offset);
   for (const auto& status : filter.statuses) key += '\x1f' + status;
@@ -518,8 +519,14 @@ http::Response Api::orders_page(const OrderFilter& filter) {
   std::string etag = weak_etag(r.body);
   {
     std::unique_lock lock(pages_mutex_);
-    if (pages_.size() >= kMaxCachedPages) pages_.clear();
-    pages_.insert_or_assign(std::move(key), CachedPage{generation, r.body, etag});
+    if (pages_bytes_ + r.body.size() > kMaxCachedBytes) {
+      pages_.clear();
+      pages_bytes_ = 0;
+    }
+    auto [it, inserted] = pages_.try_emplace(std::move(key));
+    if (!inserted) pages_bytes_ -= it->second.body.size();
+    it->second = CachedPage{generation, r.body, etag};
+    pages_bytes_ += r.body.size();
   }
   r.headers.emplace_back("ETag", std::move(etag));
   return r;

@@ -97,6 +97,7 @@ class Api {
   };
   std::shared_mutex pages_mutex_;
   std::unordered_map<std::string, CachedPage> pages_;
+  std::size_t pages_bytes_ = 0;
 };
 
 }  // namespace gigent::server
