@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build test test-unit test-asan demo sdk-check fuzz format format-check tidy bench clean
+.PHONY: deps deps-ci asan-configure build test test-unit test-asan demo sdk-check fuzz format format-check tidy clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -22,10 +22,20 @@ test: build
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
 
-$(ASAN_BUILD)/CMakeCache.txt:
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGIGENT_SANITIZE=ON -DGIGENT_BUILD_BENCH=OFF
+# One sanitizer configuration serves both the ASan+UBSan test run and the
+# fuzzers: clang-16, every library built with fuzzer-no-link coverage.
+ASAN_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGIGENT_SANITIZE=ON -DGIGENT_FUZZ=ON \
+  -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DGIGENT_BUILD_BENCH=OFF
 
-test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+deps-ci:
+	@bash scripts/install-deps.sh --ci
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) $(ASAN_CMAKE_FLAGS)
+
+asan-configure: deps-ci $(ASAN_BUILD)/CMakeCache.txt
+
+test-asan: asan-configure
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS) --timeout 600
@@ -36,8 +46,8 @@ demo: build
 sdk-check: build
 	@EMULATOR=$(abspath $(BUILD))/llm-emulator bash sdk-check/run.sh
 
-fuzz:
-	@bash scripts/fuzz.sh $(or $(SECONDS),20)
+fuzz: asan-configure
+	@FUZZ_BUILD=$(ASAN_BUILD) bash scripts/fuzz.sh $(or $(SECONDS),20)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -22,8 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
     for (const gigent::config::Gig& gig : config.gigs) {
-      if (gig.title.empty() || gig.category.empty() || !(gig.basic.price > 0) ||
-          gig.basic.description.empty()) {
+      if (gig.title.empty() || gig.category.empty() || !(gig.basic.price > 0) || gig.basic.description.empty()) {
         std::abort();
       }
     }

@@ -16,13 +16,17 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -lt 1 ]]; then
 fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="$root/build-fuzz"
+build="${FUZZ_BUILD:-$root/build-fuzz}"
 jobs="${FUZZ_BUILD_JOBS:-2}"
 
-cmake -S "$root" -B "$build" -DGIGENT_FUZZ=ON \
-  -DCMAKE_CXX_COMPILER=clang++-16 \
-  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
-  -DGIGENT_BUILD_TESTS=OFF -DGIGENT_BUILD_BENCH=OFF >/dev/null
+# `make fuzz` passes the sanitizer build (FUZZ_BUILD=build-asan), already
+# configured for fuzzing, so CI builds the sources once for tests and fuzzers.
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+  cmake -S "$root" -B "$build" -DGIGENT_FUZZ=ON \
+    -DCMAKE_CXX_COMPILER=clang++-16 \
+    -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+    -DGIGENT_BUILD_TESTS=OFF -DGIGENT_BUILD_BENCH=OFF >/dev/null
+fi
 
 # Undefined behaviour and leaks count as crashes.
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

@@ -1,10 +1,10 @@
 // gigent-runtime: init | validate | run | status. A thin CLI over the engine.
+#include <pthread.h>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <pthread.h>
 #include <thread>
 
 #include <CLI/CLI.hpp>

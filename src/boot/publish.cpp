@@ -11,10 +11,9 @@ namespace {
 const marketplace::RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
 
 // Fields the YAML owns: a published gig that differs in any of them is PATCHed.
-const char* kOwnedFields[] = {"description",    "category",      "subcategory",   "price_basic",
-                              "desc_basic",     "price_standard", "desc_standard", "price_premium",
-                              "desc_premium",   "delivery_time_hours", "max_revisions", "example_input",
-                              "example_output"};
+const char* kOwnedFields[] = {"description",    "category",      "subcategory",   "price_basic",  "desc_basic",
+                              "price_standard", "desc_standard", "price_premium", "desc_premium", "delivery_time_hours",
+                              "max_revisions",  "example_input", "example_output"};
 
 bool same_value(const nlohmann::json& published, const nlohmann::json& wanted) {
   if (wanted.is_number() && published.is_number())

@@ -12,7 +12,9 @@ namespace {
 // At boot the backend may simply not be up yet: wait for it, politely.
 const marketplace::RetryPolicy kWaitForBackend{-1, std::chrono::milliseconds(1000), std::chrono::milliseconds(30000)};
 
-[[noreturn]] void fail_cancelled() { throw BootError("stopped before boot finished", 0); }
+[[noreturn]] void fail_cancelled() {
+  throw BootError("stopped before boot finished", 0);
+}
 }  // namespace
 
 Credentials ensure_registered(const config::Config& config, const std::string& backend_url,
@@ -24,13 +26,11 @@ Credentials ensure_registered(const config::Config& config, const std::string& b
     return *existing;
   }
 
-  log->info("no credentials at {}: registering agent \"{}\" with {}", credentials_path, config.agent.name,
-            backend_url);
+  log->info("no credentials at {}: registering agent \"{}\" with {}", credentials_path, config.agent.name, backend_url);
   marketplace::MarketplaceClient client({backend_url, ""}, &cancel);
   nlohmann::json body = {
-      {"name", config.agent.name},       {"description", config.agent.description},
-      {"category", config.agent.category}, {"tags", config.agent.tags},
-      {"owner_wallet", config.owner.wallet},
+      {"name", config.agent.name}, {"description", config.agent.description}, {"category", config.agent.category},
+      {"tags", config.agent.tags}, {"owner_wallet", config.owner.wallet},
   };
   if (!config.agent.avatar_url.empty()) body["avatar_url"] = config.agent.avatar_url;
   auto result = marketplace::call_with_retry(
@@ -45,13 +45,15 @@ Credentials ensure_registered(const config::Config& config, const std::string& b
 
   // The deployed service returns the row with api_key at the top level; accept
   // {"agent": {...}} too, as some versions wrap it.
-  const auto& agent = result.body.contains("agent") && result.body["agent"].is_object() ? result.body["agent"] : result.body;
+  const auto& agent =
+      result.body.contains("agent") && result.body["agent"].is_object() ? result.body["agent"] : result.body;
   Credentials creds;
   creds.agent_id = marketplace::string_field(agent, "id");
   creds.api_key = marketplace::string_field(result.body, "api_key", marketplace::string_field(agent, "api_key"));
   creds.registered_at = iso8601(std::chrono::system_clock::now());
   if (creds.agent_id.empty() || creds.api_key.empty())
-    throw BootError("registration answered without an agent id or API key; is " + backend_url + " a Gigent backend?", 3);
+    throw BootError("registration answered without an agent id or API key; is " + backend_url + " a Gigent backend?",
+                    3);
   save_credentials(credentials_path, creds);
   log->info("registered agent {} (key {}); credentials saved to {} (mode 0600)", creds.agent_id,
             mask_secret(creds.api_key), credentials_path);

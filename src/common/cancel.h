@@ -45,9 +45,7 @@ class SystemClock final : public Clock {
 
 class RealSleeper final : public Sleeper {
  public:
-  bool sleep_for(std::chrono::milliseconds d, const Cancellation& cancel) override {
-    return cancel.wait_for(d);
-  }
+  bool sleep_for(std::chrono::milliseconds d, const Cancellation& cancel) override { return cancel.wait_for(d); }
   static RealSleeper& instance();
 };
 

@@ -3,10 +3,10 @@
 #include <chrono>
 #include <mutex>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <nlohmann/json.hpp>
 
 namespace gigent::log {
 namespace {
@@ -28,13 +28,12 @@ class JsonLineSink final : public spdlog::sinks::base_sink<Mutex> {
     std::tm tm{};
     gmtime_r(&t, &tm);
     char stamp[128];
-    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<long long>(millis));
+    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(millis));
     nlohmann::json line = {
         {"ts", stamp},
-        {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
-                              spdlog::level::to_string_view(msg.level).size())},
+        {"level",
+         std::string(spdlog::level::to_string_view(msg.level).data(), spdlog::level::to_string_view(msg.level).size())},
         {"component", std::string(msg.logger_name.data(), msg.logger_name.size())},
         {"msg", std::string(msg.payload.data(), msg.payload.size())},
     };
@@ -91,20 +90,30 @@ std::shared_ptr<spdlog::logger> get(const std::string& component) {
 }
 
 bool parse_level(std::string_view text, spdlog::level::level_enum& out) {
-  if (text == "trace") out = spdlog::level::trace;
-  else if (text == "debug") out = spdlog::level::debug;
-  else if (text == "info") out = spdlog::level::info;
-  else if (text == "warn" || text == "warning") out = spdlog::level::warn;
-  else if (text == "error") out = spdlog::level::err;
-  else if (text == "off") out = spdlog::level::off;
-  else return false;
+  if (text == "trace")
+    out = spdlog::level::trace;
+  else if (text == "debug")
+    out = spdlog::level::debug;
+  else if (text == "info")
+    out = spdlog::level::info;
+  else if (text == "warn" || text == "warning")
+    out = spdlog::level::warn;
+  else if (text == "error")
+    out = spdlog::level::err;
+  else if (text == "off")
+    out = spdlog::level::off;
+  else
+    return false;
   return true;
 }
 
 bool parse_format(std::string_view text, Format& out) {
-  if (text == "text") out = Format::Text;
-  else if (text == "json") out = Format::Json;
-  else return false;
+  if (text == "text")
+    out = Format::Text;
+  else if (text == "json")
+    out = Format::Json;
+  else
+    return false;
   return true;
 }
 

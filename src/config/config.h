@@ -44,27 +44,27 @@ struct OwnerSection {
 enum class FailedOrderAction { Leave, Reject, Cancel };
 
 struct RuntimeSection {
-  int poll_interval_seconds = 10;      // 1..3600
+  int poll_interval_seconds = 10;  // 1..3600
   bool auto_accept = true;
-  int max_concurrent_orders = 3;       // 1..256
-  int shutdown_grace_seconds = 60;     // 0..3600: in-flight orders get this long at shutdown
-  int max_order_attempts = 3;          // 1..100: then the order is "poison"
+  int max_concurrent_orders = 3;    // 1..256
+  int shutdown_grace_seconds = 60;  // 0..3600: in-flight orders get this long at shutdown
+  int max_order_attempts = 3;       // 1..100: then the order is "poison"
   FailedOrderAction failed_order_action = FailedOrderAction::Leave;
-  bool allow_replicas = false;         // allow a second daemon on the same config
-  int long_poll_seconds = 25;          // 0 disables long-poll even when the server offers it
+  bool allow_replicas = false;  // allow a second daemon on the same config
+  int long_poll_seconds = 25;   // 0 disables long-poll even when the server offers it
 };
 
 struct ExecutionSection {
   std::string provider = "anthropic";  // anthropic | openai
   std::string model = "claude-sonnet-4-5";
   std::string system_prompt;
-  double temperature = 0.7;            // 0..2 (anthropic: 0..1)
-  int max_tokens = 4096;               // 1..200000
-  std::string api_key;                 // empty: ANTHROPIC_API_KEY / OPENAI_API_KEY
-  std::string base_url;                // empty: the provider's public endpoint
-  int timeout_seconds = 120;           // per HTTP attempt (as the official SDKs), 1..3600
-  int connect_timeout_seconds = 10;    // 1..300
-  int max_retries = 3;                 // 0..10
+  double temperature = 0.7;          // 0..2 (anthropic: 0..1)
+  int max_tokens = 4096;             // 1..200000
+  std::string api_key;               // empty: ANTHROPIC_API_KEY / OPENAI_API_KEY
+  std::string base_url;              // empty: the provider's public endpoint
+  int timeout_seconds = 120;         // per HTTP attempt (as the official SDKs), 1..3600
+  int connect_timeout_seconds = 10;  // 1..300
+  int max_retries = 3;               // 0..10
 };
 
 enum class DeliveryFormat { Markdown, Text, Json };
@@ -81,8 +81,8 @@ struct HeartbeatSection {
 };
 
 struct LoggingSection {
-  std::string level = "info";  // debug | info | warn | error
-  std::string format = "text"; // text | json
+  std::string level = "info";   // debug | info | warn | error
+  std::string format = "text";  // text | json
 };
 
 struct BackendSection {

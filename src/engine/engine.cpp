@@ -1,17 +1,17 @@
 #include "engine/engine.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <deque>
-#include <fcntl.h>
 #include <filesystem>
 #include <set>
-#include <sys/file.h>
 #include <thread>
-#include <unistd.h>
 
 #include "boot/boot.h"
 #include "common/fs.h"
@@ -97,9 +97,10 @@ Engine::Impl::LockResult Engine::Impl::acquire_lock() {
   lock_fd = ::open(paths.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) {
     // Not "already running": the directory is read-only, full or not ours.
-    log->error("cannot create the lock file {}: {}; the runtime keeps its lock, journal and credentials next to "
-               "the config, so that directory must be writable",
-               paths.lock, std::strerror(errno));
+    log->error(
+        "cannot create the lock file {}: {}; the runtime keeps its lock, journal and credentials next to "
+        "the config, so that directory must be writable",
+        paths.lock, std::strerror(errno));
     return LockResult::CannotOpen;
   }
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -107,9 +108,10 @@ Engine::Impl::LockResult Engine::Impl::acquire_lock() {
     std::string holder = "another process";
     char buf[32] = {};
     if (::pread(lock_fd, buf, sizeof buf - 1, 0) > 0) holder = "pid " + std::string(buf);
-    log->error("another gigent-runtime ({}) is already running for {}; stop it first, or set "
-               "runtime.allow_replicas: true to run several replicas on purpose",
-               holder, config.path);
+    log->error(
+        "another gigent-runtime ({}) is already running for {}; stop it first, or set "
+        "runtime.allow_replicas: true to run several replicas on purpose",
+        holder, config.path);
     return LockResult::HeldByAnother;
   }
   std::string pid = std::to_string(::getpid());
@@ -141,11 +143,16 @@ void Engine::Impl::write_state_file() {
   if (journal) {
     try {
       for (auto& r : journal->in_states({JobState::AwaitingDelivery, JobState::Poison, JobState::Failed})) {
-        nlohmann::json item = {{"order_id", r.order_id}, {"attempts", r.attempts}, {"last_error", r.last_error},
+        nlohmann::json item = {{"order_id", r.order_id},
+                               {"attempts", r.attempts},
+                               {"last_error", r.last_error},
                                {"updated_at", r.updated_at}};
-        if (r.state == JobState::AwaitingDelivery) awaiting.push_back(item);
-        else if (r.state == JobState::Poison) poison.push_back(item);
-        else retrying.push_back(item);
+        if (r.state == JobState::AwaitingDelivery)
+          awaiting.push_back(item);
+        else if (r.state == JobState::Poison)
+          poison.push_back(item);
+        else
+          retrying.push_back(item);
       }
     } catch (const std::exception& e) {
       log->warn("cannot read the journal for the state file: {}", e.what());
@@ -185,8 +192,7 @@ void Engine::Impl::dispatch(OrderProcessor& processor, const nlohmann::json& ord
     processor.process(order, claim_time);
     request_state_write();  // `status` shows the finished order at once
   };
-  if (!pool->try_submit(id, std::move(job)))
-    log->debug("order {} not dispatched (in flight or no free worker)", id);
+  if (!pool->try_submit(id, std::move(job))) log->debug("order {} not dispatched (in flight or no free worker)", id);
 }
 
 // Orders this agent accepted earlier but never delivered: after a crash, a
@@ -220,11 +226,12 @@ void Engine::Impl::reconcile(marketplace::MarketplaceClient& client, OrderProces
                 record && record->state == JobState::ResultReady ? ", result already saved" : "");
       auto claim_start = std::chrono::steady_clock::now();
       if (std::string(st) == "accepted" && !processor.claim(client, order)) continue;
-      dispatch(processor, order, std::chrono::duration_cast<std::chrono::microseconds>(
-                                     std::chrono::steady_clock::now() - claim_start));
+      dispatch(processor, order,
+               std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - claim_start));
     }
   }
-  for (auto& record : journal->in_states({JobState::Claimed, JobState::Started, JobState::ResultReady, JobState::Failed})) {
+  for (auto& record :
+       journal->in_states({JobState::Claimed, JobState::Started, JobState::ResultReady, JobState::Failed})) {
     if (open_on_backend.count(record.order_id) || pool->in_flight(record.order_id)) continue;
     auto current = client.get_order(record.order_id);
     if (!current.ok()) continue;
@@ -276,9 +283,9 @@ void Engine::Impl::poll_loop(marketplace::MarketplaceClient& client, OrderProces
       if (shutdown.cancelled()) break;
       if (!result.ok) {
         auto before = status.get("poller");
-        auto delay = marketplace::backoff_delay({-1, std::chrono::seconds(1), std::max<std::chrono::milliseconds>(
-                                                                                 interval, std::chrono::seconds(30))},
-                                                failures++);
+        auto delay = marketplace::backoff_delay(
+            {-1, std::chrono::seconds(1), std::max<std::chrono::milliseconds>(interval, std::chrono::seconds(30))},
+            failures++);
         log->warn(failure_message("poll", result.error, delay, before.last_success));
         status.set_state("poller", "backing off");
         if (!shutdown.wait_for(delay)) break;
@@ -415,7 +422,8 @@ int Engine::Impl::run() {
   set_phase("running");
   log->info("Agent is online and ready: \"{}\" ({}) on {}; {} worker(s); {}; LLM {} {}", config.agent.name, agent_id,
             options.backend_url, config.runtime.max_concurrent_orders,
-            long_poll ? "long-poll order pickup" : "polling every " + std::to_string(config.runtime.poll_interval_seconds) + " s",
+            long_poll ? "long-poll order pickup"
+                      : "polling every " + std::to_string(config.runtime.poll_interval_seconds) + " s",
             provider->name(), config.execution.model);
 
   int exit_code = kExitOk;
@@ -454,8 +462,12 @@ Engine::~Engine() {
   if (impl_->lock_fd >= 0) ::close(impl_->lock_fd);
 }
 
-int Engine::run() { return impl_->run(); }
-void Engine::request_stop() { impl_->shutdown.cancel(); }
+int Engine::run() {
+  return impl_->run();
+}
+void Engine::request_stop() {
+  impl_->shutdown.cancel();
+}
 void Engine::force_stop() {
   impl_->shutdown.cancel();
   impl_->hard_stop.cancel();

@@ -14,10 +14,10 @@ namespace gigent::engine {
 // Exit codes, documented in the README.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,       // unexpected runtime failure
-  kExitBadConfig = 2,     // invalid config or command line
-  kExitBootFailed = 3,    // credentials, registration, or the backend refused the agent
-  kExitAlreadyRunning = 4 // another daemon holds this config's lock
+  kExitFailure = 1,        // unexpected runtime failure
+  kExitBadConfig = 2,      // invalid config or command line
+  kExitBootFailed = 3,     // credentials, registration, or the backend refused the agent
+  kExitAlreadyRunning = 4  // another daemon holds this config's lock
 };
 
 struct RunOptions {

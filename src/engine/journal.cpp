@@ -1,19 +1,17 @@
 #include "engine/journal.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
-#include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <mutex>
-#include <unistd.h>
-#include <unistd.h>
 
 namespace gigent::engine {
 
 namespace {
-const char* kStateNames[] = {"claimed", "started", "result_ready", "awaiting_delivery",
-                             "delivered", "failed", "poison", "closed"};
+const char* kStateNames[] = {"claimed",   "started", "result_ready", "awaiting_delivery",
+                             "delivered", "failed",  "poison",       "closed"};
 
 // A statement from the journal's cache, reset and unbound when the caller is done.
 struct Statement {
@@ -25,11 +23,14 @@ struct Statement {
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
   }
-  void text(int i, const std::string& v) { sqlite3_bind_text(stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void text(int i, const std::string& v) {
+    sqlite3_bind_text(stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
   void integer(int i, long long v) { sqlite3_bind_int64(stmt, i, v); }
   std::string column_text(int i) {
     auto* p = sqlite3_column_text(stmt, i);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))) : "";
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)))
+             : "";
   }
 };
 
@@ -58,7 +59,9 @@ bool held_by_another_live_process(const JobRecord& record) {
   return ::kill(record.owner_pid, 0) == 0 || errno == EPERM;
 }
 
-std::string to_string(JobState s) { return kStateNames[static_cast<int>(s)]; }
+std::string to_string(JobState s) {
+  return kStateNames[static_cast<int>(s)];
+}
 
 std::optional<JobState> parse_job_state(const std::string& s) {
   for (int i = 0; i < 8; ++i)
@@ -158,8 +161,9 @@ void bind_record(Statement& s, const JobRecord& r) {
 
 bool Journal::create(const JobRecord& r) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared("INSERT OR IGNORE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-              "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
+  Statement s(prepared(
+      "INSERT OR IGNORE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+      "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
@@ -171,14 +175,14 @@ void Journal::forget_if_ours(const std::string& order_id) {
   Statement s(prepared("DELETE FROM jobs WHERE order_id = ? AND owner_pid = ?"));
   s.text(1, order_id);
   s.integer(2, ::getpid());
-  if (sqlite3_step(s.stmt) != SQLITE_DONE)
-    throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
 }
 
 void Journal::put(const JobRecord& r) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared("INSERT OR REPLACE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-              "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
+  Statement s(prepared(
+      "INSERT OR REPLACE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+      "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
@@ -188,8 +192,7 @@ void Journal::forget(const std::string& order_id) {
   std::lock_guard lock(mutex_);
   Statement s(prepared("DELETE FROM jobs WHERE order_id = ?"));
   s.text(1, order_id);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE)
-    throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
 }
 
 std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {

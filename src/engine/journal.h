@@ -31,14 +31,14 @@ std::optional<JobState> parse_job_state(const std::string& s);
 struct JobRecord {
   std::string order_id;
   JobState state = JobState::Claimed;
-  int attempts = 0;                // LLM attempts that failed
-  std::string delivery_data;       // JSON text, when ResultReady and later
+  int attempts = 0;           // LLM attempts that failed
+  std::string delivery_data;  // JSON text, when ResultReady and later
   long long input_tokens = 0;
   long long output_tokens = 0;
   std::string last_error;
-  long long next_attempt_at = 0;   // unix seconds
-  std::string updated_at;          // "YYYY-MM-DD HH:MM:SS" UTC
-  int owner_pid = 0;               // the process that wrote it last (put() sets it)
+  long long next_attempt_at = 0;  // unix seconds
+  std::string updated_at;         // "YYYY-MM-DD HH:MM:SS" UTC
+  int owner_pid = 0;              // the process that wrote it last (put() sets it)
 };
 
 // True when `record` was last written by another process that is still

@@ -12,7 +12,9 @@ namespace gigent::engine {
 namespace {
 const marketplace::RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
 
-long long unix_now() { return static_cast<long long>(std::time(nullptr)); }
+long long unix_now() {
+  return static_cast<long long>(std::time(nullptr));
+}
 
 // A failed order waits 30 s, 60 s, 120 s ... (capped at 10 min) before it is
 // tried again, so a broken provider is not hammered in a tight loop.
@@ -43,17 +45,25 @@ std::shared_ptr<spdlog::logger> logger() {
 }  // namespace
 
 nlohmann::json Counters::to_json() const {
-  return {{"delivered", delivered.load()},         {"failed", failed.load()},
-          {"poison", poison.load()},               {"llm_calls", llm_calls.load()},
-          {"input_tokens", input_tokens.load()},   {"output_tokens", output_tokens.load()},
+  return {{"delivered", delivered.load()},
+          {"failed", failed.load()},
+          {"poison", poison.load()},
+          {"llm_calls", llm_calls.load()},
+          {"input_tokens", input_tokens.load()},
+          {"output_tokens", output_tokens.load()},
           {"llm_latency_ms_total", llm_latency_ms_total.load()}};
 }
 
 OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
                                executor::LlmProvider& provider, Journal& journal, Counters& counters,
                                const Cancellation& hard_stop)
-    : config_(config), agent_id_(std::move(agent_id)), endpoint_(std::move(endpoint)), provider_(provider),
-      journal_(journal), counters_(counters), hard_stop_(hard_stop) {}
+    : config_(config),
+      agent_id_(std::move(agent_id)),
+      endpoint_(std::move(endpoint)),
+      provider_(provider),
+      journal_(journal),
+      counters_(counters),
+      hard_stop_(hard_stop) {}
 
 bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohmann::json& order) {
   auto log = logger();
@@ -145,9 +155,10 @@ void OrderProcessor::process(const nlohmann::json& order, std::chrono::microseco
     execute_and_deliver(client, id, order, record);
   } catch (const JournalError& e) {
     counters_.failed++;
-    log->error("order {}: cannot record progress ({}); the order is left as it is and retried when the journal is "
-               "writable",
-               id, e.what());
+    log->error(
+        "order {}: cannot record progress ({}); the order is left as it is and retried when the journal is "
+        "writable",
+        id, e.what());
   } catch (const std::exception& e) {
     counters_.failed++;
     log->error("order {}: unexpected failure: {}", id, e.what());
@@ -159,8 +170,9 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   auto log = logger();
   executor::LlmRequest request;
   request.system = config_.execution.system_prompt;
-  request.user = executor::build_user_message(marketplace::string_field(order, "brief"),
-                                              marketplace::decode_embedded_json(order.value("input_data", nlohmann::json())));
+  request.user =
+      executor::build_user_message(marketplace::string_field(order, "brief"),
+                                   marketplace::decode_embedded_json(order.value("input_data", nlohmann::json())));
   log->info("order {}: asking {} ({})", id, provider_.name(), config_.execution.model);
   executor::LlmResult result;
   try {
@@ -240,8 +252,7 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
       record.last_error = outcome.error;
       record.next_attempt_at = unix_now() + 30;
       journal_.put(record);  // stays ResultReady: the next attempt delivers without the LLM
-      log->warn("order {}: delivery failed: {}; result kept, delivery retried in 30 s", record.order_id,
-                outcome.error);
+      log->warn("order {}: delivery failed: {}; result kept, delivery retried in 30 s", record.order_id, outcome.error);
       return;
   }
 }
@@ -252,8 +263,8 @@ void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord r
   journal_.put(record);
   counters_.poison++;
   const auto action = config_.runtime.failed_order_action;
-  log->error("order {} failed for good after {} attempt(s): {}; action: {}", record.order_id, record.attempts,
-             reason, config::to_string(action));
+  log->error("order {} failed for good after {} attempt(s): {}; action: {}", record.order_id, record.attempts, reason,
+             config::to_string(action));
   if (action == config::FailedOrderAction::Leave) return;
   std::string note = "Sorry, this order could not be completed automatically: the AI provider failed (" +
                      std::string(reason.substr(0, 300)) + "). It has been " +

@@ -34,8 +34,7 @@ struct Counters {
 class OrderProcessor {
  public:
   OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
-                 executor::LlmProvider& provider, Journal& journal, Counters& counters,
-                 const Cancellation& hard_stop);
+                 executor::LlmProvider& provider, Journal& journal, Counters& counters, const Cancellation& hard_stop);
 
   // For an order the poller found: pending → accepted (when auto_accept) →
   // in_progress. False when another worker or replica got it first (quietly

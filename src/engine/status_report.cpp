@@ -1,10 +1,10 @@
 #include "engine/status_report.h"
 
-#include <csignal>
 #include <fcntl.h>
-#include <sstream>
 #include <sys/file.h>
 #include <unistd.h>
+#include <csignal>
+#include <sstream>
 
 #include "boot/credentials.h"
 #include "common/fs.h"
@@ -69,7 +69,8 @@ nlohmann::json collect_status(const config::Config& config, const std::string& b
                                   {"name", agent.body.value("name", "")}};
         nlohmann::json gigs = nlohmann::json::array();
         for (auto& g : agent.body.value("gigs", nlohmann::json::array()))
-          gigs.push_back({{"id", g.value("id", "")}, {"title", g.value("title", "")},
+          gigs.push_back({{"id", g.value("id", "")},
+                          {"title", g.value("title", "")},
                           {"price_basic", g.value("price_basic", nlohmann::json())}});
         backend["gigs"] = gigs;
         nlohmann::json orders = nlohmann::json::object();
@@ -107,7 +108,8 @@ std::string render_status(const nlohmann::json& s) {
   o << "Agent     " << s.value("agent_name", "") << "\n";
   o << "Config    " << s.value("config", "") << "\n";
   o << "Backend   " << s.value("backend_url", "") << "\n";
-  if (s.contains("credentials_error")) o << "Credentials  PROBLEM: " << s["credentials_error"].get<std::string>() << "\n";
+  if (s.contains("credentials_error"))
+    o << "Credentials  PROBLEM: " << s["credentials_error"].get<std::string>() << "\n";
   if (!s.value("registered", false)) {
     o << "Agent id  (not registered yet: `gigent-runtime run` registers it)\n";
   } else {
@@ -121,7 +123,8 @@ std::string render_status(const nlohmann::json& s) {
       o << "Orders    ";
       bool first = true;
       for (const char* st : {"pending", "accepted", "in_progress", "delivered"}) {
-        o << (first ? "" : ", ") << st << " " << (b["orders"][st].is_null() ? std::string("?") : b["orders"][st].dump());
+        o << (first ? "" : ", ") << st << " "
+          << (b["orders"][st].is_null() ? std::string("?") : b["orders"][st].dump());
         first = false;
       }
       o << "\n";
@@ -159,8 +162,7 @@ std::string render_status(const nlohmann::json& s) {
           : std::string(key) == "failed_orders"   ? "Failed orders (given up):"
                                                   : "Orders waiting for a retry:")
       << "\n";
-    for (auto& item : list)
-      o << "  - " << item.value("order_id", "") << "  " << item.value("last_error", "") << "\n";
+    for (auto& item : list) o << "  - " << item.value("order_id", "") << "  " << item.value("last_error", "") << "\n";
   }
   return o.str();
 }

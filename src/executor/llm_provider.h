@@ -33,7 +33,7 @@ struct LlmResult {
   bool truncated = false;   // stopped by max_tokens
   std::string model;        // model that answered, as reported by the provider
   LlmUsage usage;
-  int attempts = 1;         // HTTP attempts made, including the successful one
+  int attempts = 1;  // HTTP attempts made, including the successful one
   std::chrono::milliseconds latency{0};
 };
 
@@ -42,7 +42,9 @@ struct LlmResult {
 class LlmError : public std::runtime_error {
  public:
   LlmError(const std::string& message, bool retryable, int http_status, std::string error_type)
-      : std::runtime_error(message), retryable_(retryable), http_status_(http_status),
+      : std::runtime_error(message),
+        retryable_(retryable),
+        http_status_(http_status),
         error_type_(std::move(error_type)) {}
   // True when the failure was transient (retries ran out or shutdown cut them
   // short): the order may be tried again later. False for 400/401/403/404/422,

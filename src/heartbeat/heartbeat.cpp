@@ -8,7 +8,10 @@ static const char* kLoop = "heartbeat";
 
 HeartbeatLoop::HeartbeatLoop(marketplace::MarketplaceClient client, std::string agent_id,
                              std::chrono::milliseconds interval, StatusRegistry& status, Sleeper& sleeper)
-    : client_(std::move(client)), agent_id_(std::move(agent_id)), interval_(interval), status_(status),
+    : client_(std::move(client)),
+      agent_id_(std::move(agent_id)),
+      interval_(interval),
+      status_(status),
       sleeper_(sleeper) {}
 
 bool HeartbeatLoop::beat_once() {

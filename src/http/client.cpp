@@ -72,7 +72,9 @@ Client::Client(const Cancellation* cancel) : cancel_(cancel) {
   handle_ = curl_easy_init();
 }
 
-Client::~Client() { curl_easy_cleanup(static_cast<CURL*>(handle_)); }
+Client::~Client() {
+  curl_easy_cleanup(static_cast<CURL*>(handle_));
+}
 
 ClientResult Client::perform(const ClientRequest& request) {
   ClientResult result;

@@ -68,7 +68,9 @@ void split_target(std::string_view target, std::string& path, std::map<std::stri
   }
 }
 
-std::string error_body(const std::string& message) { return nlohmann::json{{"error", message}}.dump(); }
+std::string error_body(const std::string& message) {
+  return nlohmann::json{{"error", message}}.dump();
+}
 
 }  // namespace
 
@@ -117,8 +119,7 @@ struct Server::Impl {
 // the connection's strand; a Reply may be called from any thread.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket&& socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
 
   void start() {
     beast::error_code ec;
@@ -229,9 +230,8 @@ class Session : public std::enable_shared_from_this<Session> {
     for (auto& [name, value] : response.headers) *raw += name + ": " + value + "\r\n";
     *raw += "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
     raw->append(response.body, 0, keep);
-    net::async_write(stream_, net::buffer(*raw), [self = shared_from_this(), raw](beast::error_code, std::size_t) {
-      self->shutdown();
-    });
+    net::async_write(stream_, net::buffer(*raw),
+                     [self = shared_from_this(), raw](beast::error_code, std::size_t) { self->shutdown(); });
   }
 
   void write_error_and_close(int status, const std::string& message) {
@@ -282,7 +282,9 @@ Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<
   impl_->handler = std::move(handler);
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::start() {
   beast::error_code ec;
@@ -303,7 +305,9 @@ void Server::start() {
   for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
 
-std::uint16_t Server::port() const { return impl_->port; }
+std::uint16_t Server::port() const {
+  return impl_->port;
+}
 
 std::size_t Server::open_connections() const {
   std::lock_guard lock(impl_->mutex);

@@ -16,9 +16,9 @@
 namespace gigent::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // raw path + query
-  std::string path;    // decoded path without query
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // raw path + query
+  std::string path;                            // decoded path without query
   std::map<std::string, std::string> query;    // decoded; last value wins
   std::map<std::string, std::string> headers;  // keys lowercased
   std::string body;
@@ -48,7 +48,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0 picks a free port
   unsigned threads = 2;
-  std::size_t body_limit = 10u << 20;  // larger bodies get 413 with a JSON error
+  std::size_t body_limit = 10u << 20;      // larger bodies get 413 with a JSON error
   std::chrono::seconds idle_timeout{120};  // keep-alive connections idle longer are closed
 };
 

@@ -61,7 +61,9 @@ ApiResult MarketplaceClient::call(const std::string& method, const std::string& 
   return result;
 }
 
-ApiResult MarketplaceClient::health() { return call("GET", "/api/health", nullptr, endpoint_.timeout); }
+ApiResult MarketplaceClient::health() {
+  return call("GET", "/api/health", nullptr, endpoint_.timeout);
+}
 
 ApiResult MarketplaceClient::register_agent(const nlohmann::json& agent) {
   return call("POST", "/api/agents/register", &agent, endpoint_.timeout);

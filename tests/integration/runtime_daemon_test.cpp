@@ -2,10 +2,10 @@
 // a loopback port, and gigent-runtime as a child process getting signals.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <sys/stat.h>
 #include <thread>
 
 #include "llm_emulator.h"
@@ -26,9 +26,7 @@ class RuntimeDaemon : public ::testing::Test {
     write_config();
   }
 
-  void write_config() {
-    std::ofstream(config_path()) << yaml.to_yaml();
-  }
+  void write_config() { std::ofstream(config_path()) << yaml.to_yaml(); }
   std::string config_path() const { return dir.file("gigent-agent.yaml"); }
   std::string credentials_path() const { return dir.file(".gigent-credentials"); }
 
@@ -145,9 +143,9 @@ TEST_F(RuntimeDaemon, JsonDeliveryFormatCarriesTheParsedDocument) {
   write_config();
   auto runtime = start_runtime();
   auto buyer = register_buyer(server.url());
-  auto order = place_order(server.url(), buyer,
-                           gig_id_of(server.url(), read_agent_id(credentials_path()), "Blog post writer"),
-                           "Return data [[emulator:json]]");
+  auto order =
+      place_order(server.url(), buyer, gig_id_of(server.url(), read_agent_id(credentials_path()), "Blog post writer"),
+                  "Return data [[emulator:json]]");
   auto done = wait_for_order_status(server.url(), order["id"], "delivered", 20s);
   ASSERT_EQ(done.value("status", ""), "delivered") << runtime->output();
   auto data = nlohmann::json::parse(done["delivery_data"].get<std::string>());
@@ -270,10 +268,11 @@ TEST_F(RuntimeDaemon, CredentialsReadableByOthersAreRefusedWithTheFix) {
 TEST_F(RuntimeDaemon, AnAgentTheBackendDoesNotKnowStopsBootWithAdvice) {
   std::string fake_key = "sk_" + std::string(48, 'e');
   {
-    std::ofstream(credentials_path()) << nlohmann::json{{"agent_id", "00000000-0000-4000-8000-000000000000"},
-                                                        {"api_key", fake_key},
-                                                        {"registered_at", "2026-01-01T00:00:00Z"}}
-                                             .dump();
+    std::ofstream(credentials_path()) << nlohmann::json{
+        {"agent_id", "00000000-0000-4000-8000-000000000000"},
+        {"api_key", fake_key},
+        {"registered_at",
+         "2026-01-01T00:00:00Z"}}.dump();
   }
   ::chmod(credentials_path().c_str(), 0600);
   auto runtime = start_runtime(false);

@@ -28,8 +28,9 @@ std::string AgentYaml::to_yaml() const {
       << ", description: \"500 words\" }\n      standard: { price: 15, description: \"1500 words\" }\n"
       << "    delivery_time_hours: 24\n";
   }
-  y << "runtime:\n  poll_interval_seconds: " << poll_interval_seconds << "\n  max_concurrent_orders: "
-    << max_concurrent_orders << "\n  shutdown_grace_seconds: 30\n" << extra_runtime;
+  y << "runtime:\n  poll_interval_seconds: " << poll_interval_seconds
+    << "\n  max_concurrent_orders: " << max_concurrent_orders << "\n  shutdown_grace_seconds: 30\n"
+    << extra_runtime;
   y << "execution:\n  provider: " << provider << "\n  model: \"" << model << "\"\n  base_url: \"" << base_url
     << "\"\n  api_key: \"" << api_key << "\"\n  system_prompt: \"You write well.\"\n  max_tokens: 500\n"
     << "  timeout_seconds: 20\n";

@@ -1,19 +1,19 @@
 #include "support/process.h"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -26,8 +26,12 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-std::string build_path(const std::string& binary_name) { return std::string(GIGENT_BUILD_DIR) + "/" + binary_name; }
-std::string source_path(const std::string& relative) { return std::string(GIGENT_SOURCE_DIR) + "/" + relative; }
+std::string build_path(const std::string& binary_name) {
+  return std::string(GIGENT_BUILD_DIR) + "/" + binary_name;
+}
+std::string source_path(const std::string& relative) {
+  return std::string(GIGENT_SOURCE_DIR) + "/" + relative;
+}
 
 std::uint16_t free_tcp_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -105,8 +109,12 @@ ChildProcess::~ChildProcess() {
   }
 }
 
-std::string ChildProcess::stdout_text() const { return slurp(out_path_); }
-std::string ChildProcess::stderr_text() const { return slurp(err_path_); }
+std::string ChildProcess::stdout_text() const {
+  return slurp(out_path_);
+}
+std::string ChildProcess::stderr_text() const {
+  return slurp(err_path_);
+}
 
 std::optional<std::string> ChildProcess::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -2,13 +2,13 @@
 // Real child processes for integration tests: spawn a binary with arguments
 // and environment, capture its stdout and stderr to files, wait for a line,
 // send signals, collect the exit status.
+#include <sys/types.h>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace gigent::testing {
@@ -28,10 +28,10 @@ class TempDir {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> args;                  // argv[1..]
-  std::map<std::string, std::string> env;         // added to (or overriding) the parent's
-  std::vector<std::string> unset_env;             // removed from the child's environment
-  std::string cwd;                                // empty: inherit
+  std::vector<std::string> args;           // argv[1..]
+  std::map<std::string, std::string> env;  // added to (or overriding) the parent's
+  std::vector<std::string> unset_env;      // removed from the child's environment
+  std::string cwd;                         // empty: inherit
 };
 
 class ChildProcess {

@@ -76,8 +76,7 @@ TEST(Suggest, EditDistance) {
 }
 
 TEST(Suggest, ClosestMatch) {
-  const std::vector<std::string_view> keys = {"poll_interval_seconds", "auto_accept",
-                                              "max_concurrent_orders"};
+  const std::vector<std::string_view> keys = {"poll_interval_seconds", "auto_accept", "max_concurrent_orders"};
   EXPECT_EQ(closest_match("poll_intervall_seconds", keys), "poll_interval_seconds");
   EXPECT_EQ(closest_match("Auto_Accept", keys), "auto_accept");
   EXPECT_EQ(closest_match("max_concurent_orders", keys), "max_concurrent_orders");

@@ -19,9 +19,9 @@ std::string all_messages(const LoadResult& result) {
 }
 
 TEST(ConfigTemplate, LoadsWithZeroProblemsInAnEmptyEnvironment) {
-  const LoadResult result = load_string_with_env(
-      template_yaml(), "gigent-agent.yaml",
-      [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
+  const LoadResult result =
+      load_string_with_env(template_yaml(), "gigent-agent.yaml",
+                           [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
   EXPECT_TRUE(result.ok()) << all_messages(result);
   EXPECT_EQ(result.config.gigs.size(), 1u);
   EXPECT_FALSE(result.config.agent.name.empty());
@@ -38,11 +38,11 @@ TEST(ConfigTemplate, ShowsEveryField) {
       {"agent", {"name", "description", "category", "tags", "avatar_url"}},
       {"owner", {"wallet"}},
       {"runtime",
-       {"poll_interval_seconds", "auto_accept", "max_concurrent_orders", "shutdown_grace_seconds",
-        "max_order_attempts", "failed_order_action", "allow_replicas", "long_poll_seconds"}},
+       {"poll_interval_seconds", "auto_accept", "max_concurrent_orders", "shutdown_grace_seconds", "max_order_attempts",
+        "failed_order_action", "allow_replicas", "long_poll_seconds"}},
       {"execution",
-       {"provider", "model", "system_prompt", "temperature", "max_tokens", "api_key", "base_url",
-        "timeout_seconds", "connect_timeout_seconds", "max_retries"}},
+       {"provider", "model", "system_prompt", "temperature", "max_tokens", "api_key", "base_url", "timeout_seconds",
+        "connect_timeout_seconds", "max_retries"}},
       {"delivery", {"format", "auto_deliver", "truncation_marker"}},
       {"heartbeat", {"enabled", "interval_seconds"}},
       {"logging", {"level", "format"}},
@@ -53,9 +53,8 @@ TEST(ConfigTemplate, ShowsEveryField) {
     for (const std::string& key : keys) EXPECT_TRUE(root[section][key]) << section << "." << key;
   }
   const YAML::Node gig = root["gigs"][0];
-  for (const char* key : {"title", "description", "category", "subcategory", "tags", "pricing",
-                          "delivery_time_hours", "max_revisions", "example_input",
-                          "example_output"}) {
+  for (const char* key : {"title", "description", "category", "subcategory", "tags", "pricing", "delivery_time_hours",
+                          "max_revisions", "example_input", "example_output"}) {
     EXPECT_TRUE(gig[key]) << "gigs[0]." << key;
   }
   for (const char* tier : {"basic", "standard", "premium"}) {
@@ -98,10 +97,9 @@ TEST(ConfigTemplate, ShownSettingsAreTheDefaults) {
 
 TEST(ConfigTemplate, ExplainsAllowedValuesAndEnvHints) {
   const std::string& text = template_yaml();
-  for (const char* hint :
-       {"anthropic | openai", "markdown | text | json", "debug | info | warn | error",
-        "leave | reject | cancel", "data, code, writing, creative, research", "${MY_LLM_KEY}",
-        "ANTHROPIC_API_KEY", "${GIGENT_API_URL", "1..3600", "1..256", "0..2", "5..3600"}) {
+  for (const char* hint : {"anthropic | openai", "markdown | text | json", "debug | info | warn | error",
+                           "leave | reject | cancel", "data, code, writing, creative, research", "${MY_LLM_KEY}",
+                           "ANTHROPIC_API_KEY", "${GIGENT_API_URL", "1..3600", "1..256", "0..2", "5..3600"}) {
     EXPECT_NE(text.find(hint), std::string::npos) << hint;
   }
 }

@@ -20,8 +20,8 @@ http::ClientRequest get(const std::string& url) {
 TEST(HttpRoundTrip, EchoesMethodPathQueryHeadersAndBody) {
   http::Server server({}, [](http::Request&& req, http::Reply reply) {
     http::Response res;
-    res.body = req.method + "|" + req.path + "|" + req.query["a"] + "|" + req.header("x-api-key").value_or("-") +
-               "|" + req.body;
+    res.body = req.method + "|" + req.path + "|" + req.query["a"] + "|" + req.header("x-api-key").value_or("-") + "|" +
+               req.body;
     res.headers.push_back({"X-Test", "yes"});
     reply(std::move(res));
   });
