@@ -160,14 +160,7 @@ void bind_record(Statement& s, const JobRecord& r) {
 }  // namespace
 
 bool Journal::create(const JobRecord& r) {
-  std::lock_guard lock(mutex_);
-  Statement s(prepared(
-      "INSERT OR IGNORE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-      "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
-  bind_record(s, r);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE)
-    throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
-  return sqlite3_changes(db_) == 1;
+  return write(r, "INSERT OR IGNORE") == 1;
 }
 
 void Journal::forget_if_ours(const std::string& order_id) {
@@ -179,13 +172,19 @@ void Journal::forget_if_ours(const std::string& order_id) {
 }
 
 void Journal::put(const JobRecord& r) {
+  write(r, "INSERT OR REPLACE");
+}
+
+int Journal::write(const JobRecord& r, const std::string& insert_verb) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared(
-      "INSERT OR REPLACE INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-      "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
+  Statement s(prepared(insert_verb +
+                       " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+                       "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                       "datetime('now'))"));
   bind_record(s, r);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
+  return sqlite3_changes(db_);
 }
 
 void Journal::forget(const std::string& order_id) {

@@ -77,6 +77,8 @@ class Journal {
   // Prepared once per SQL text and reused (the caller holds mutex_): parsing
   // the SQL on every call was a fifth of the daemon's CPU under load.
   sqlite3_stmt* prepared(const std::string& sql);
+  // One INSERT for put() and create(); returns the rows changed.
+  int write(const JobRecord& record, const std::string& insert_verb);
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;

@@ -66,15 +66,8 @@ class FaultSuite : public ::testing::Test {
   }
 
   ChildProcess& start_runtime(const std::string& url, bool wait_ready = true) {
-    SpawnOptions options;
-    options.args = {"run", "-c", config_path(), "-u", url};
-    options.unset_env = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GIGENT_API_URL"};
-    runtimes.push_back(std::make_unique<ChildProcess>(build_path("gigent-runtime"), options, dir.path()));
-    auto& child = *runtimes.back();
-    if (wait_ready) {
-      EXPECT_TRUE(child.wait_for_output("Agent is online and ready", 30s)) << child.output();
-    }
-    return child;
+    runtimes.push_back(spawn_runtime(config_path(), url, dir.path(), wait_ready));
+    return *runtimes.back();
   }
 
   int stop_runtime(ChildProcess& child) {

@@ -31,16 +31,7 @@ class RuntimeDaemon : public ::testing::Test {
   std::string credentials_path() const { return dir.file(".gigent-credentials"); }
 
   std::unique_ptr<ChildProcess> start_runtime(bool wait_ready = true) {
-    SpawnOptions options;
-    options.args = {"run", "-c", config_path(), "-u", server.url()};
-    options.unset_env = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GIGENT_API_URL"};
-    auto child = std::make_unique<ChildProcess>(build_path("gigent-runtime"), options, dir.path());
-    if (wait_ready) {
-      auto ready = child->wait_for_output("Agent is online and ready", 30s);
-      EXPECT_TRUE(ready) << child->output();
-    }
-    all_output += "";  // collected at stop
-    return child;
+    return spawn_runtime(config_path(), server.url(), dir.path(), wait_ready);
   }
 
   int stop_runtime(std::unique_ptr<ChildProcess>& child) {

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "support/process.h"
 
 namespace gigent::testing {
@@ -77,6 +79,19 @@ nlohmann::json wait_for_order_status(const std::string& backend_url, const std::
 
 std::string read_agent_id(const std::string& credentials_path) {
   return nlohmann::json::parse(slurp(credentials_path)).value("agent_id", "");
+}
+
+std::unique_ptr<ChildProcess> spawn_runtime(const std::string& config_path, const std::string& backend_url,
+                                            const std::string& log_dir, bool wait_ready) {
+  SpawnOptions options;
+  options.args = {"run", "-c", config_path, "-u", backend_url};
+  options.unset_env = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GIGENT_API_URL"};
+  auto child = std::make_unique<ChildProcess>(build_path("gigent-runtime"), options, log_dir);
+  if (wait_ready) {
+    auto ready = child->wait_for_output("Agent is online and ready", std::chrono::seconds(30));
+    EXPECT_TRUE(ready) << child->output();
+  }
+  return child;
 }
 
 }  // namespace gigent::testing

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "marketplace/client.h"
+#include "support/process.h"
 
 namespace gigent::testing {
 
@@ -49,5 +50,11 @@ nlohmann::json wait_for_order_status(const std::string& backend_url, const std::
                                      const std::string& wanted, std::chrono::milliseconds timeout);
 
 std::string read_agent_id(const std::string& credentials_path);
+
+// `gigent-runtime run -c CONFIG -u URL` as a child process, without the LLM
+// keys of the test's own environment; when `wait_ready`, waits (and expects)
+// "Agent is online and ready".
+std::unique_ptr<ChildProcess> spawn_runtime(const std::string& config_path, const std::string& backend_url,
+                                            const std::string& log_dir, bool wait_ready);
 
 }  // namespace gigent::testing
