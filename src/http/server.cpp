@@ -100,6 +100,9 @@ struct Server::Impl {
   Handler handler;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  // Keeps the threads running while the acceptor is closed at shutdown and
+  // the only work left is replies still to come from handlers.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   std::vector<std::thread> threads;
   std::mutex mutex;
   std::unordered_map<Session*, std::shared_ptr<Session>> sessions;  // every open connection
@@ -129,6 +132,15 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
   }
 
+  // At shutdown: a connection waiting for its next request closes now; one
+  // whose request is being handled or answered closes after that answer
+  // (write() sees `stopping` and drops keep-alive).
+  void close_when_idle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->reading_) self->shutdown();
+    });
+  }
+
   void close() {
     net::post(stream_.get_executor(), [self = shared_from_this()] { self->shutdown(); });
   }
@@ -138,11 +150,13 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
     stream_.expires_after(server_.options.idle_timeout);
+    reading_ = true;
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
+    reading_ = false;
     if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::eof) {
       shutdown();
@@ -255,6 +269,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool closed_ = false;
+  bool reading_ = false;  // waiting for the next request (idle keep-alive)
   std::string remote_;
 };
 
@@ -300,6 +315,7 @@ void Server::start() {
     throw std::runtime_error("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
                              ": " + ec.message());
   impl_->port = acceptor.local_endpoint().port();
+  impl_->keep_running.emplace(impl_->ioc.get_executor());
   impl_->do_accept();
   unsigned n = std::max(1u, impl_->options.threads);
   for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
@@ -329,9 +345,10 @@ void Server::stop() {
   });
   {
     std::lock_guard lock(impl_->mutex);
-    for (auto& [ptr, session] : impl_->sessions) session->close();
+    for (auto& [ptr, session] : impl_->sessions) session->close_when_idle();
   }
-  // Give in-flight writes a moment to finish, then stop the loop.
+  // In-flight requests get a moment to be answered; then the loop stops and
+  // whatever is left is closed.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (std::chrono::steady_clock::now() < deadline) {
     {
@@ -340,6 +357,7 @@ void Server::stop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  impl_->keep_running.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();

@@ -165,3 +165,26 @@ TEST(HttpRoundTrip, ConnectionRefusedIsAnError) {
   EXPECT_FALSE(result.ok());
   EXPECT_FALSE(result.error.empty());
 }
+
+TEST(HttpRoundTrip, StopLetsARequestInFlightFinish) {
+  http::Server server({}, [](http::Request&&, http::Reply reply) {
+    std::thread([reply] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      http::Response res;
+      res.body = "finished";
+      reply(res);
+    }).detach();
+  });
+  server.start();
+  http::ClientResult result;
+  std::thread client_thread([&] {
+    http::Client client;
+    result = client.perform(get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  server.stop();
+  client_thread.join();
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.response.body, "finished");
+  EXPECT_EQ(result.response.header("connection"), "close");
+}
