@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "llm_emulator.h"
@@ -295,6 +296,43 @@ TEST_F(RuntimeDaemon, InitWritesAValidTemplateAndValidateReportsPositions) {
   EXPECT_NE(out.find(broken + ":4:11: owner.wallet:"), std::string::npos) << out;
   EXPECT_NE(out.find(broken + ":6:3: runtime.poll_interval_secs:"), std::string::npos) << out;
   EXPECT_NE(out.find("poll_interval_seconds"), std::string::npos) << "a did-you-mean suggestion: " << out;
+}
+
+TEST_F(RuntimeDaemon, WithAutoDeliverOffTheResultIsKeptAndListedAsAwaitingDelivery) {
+  yaml.auto_deliver = false;
+  write_config();
+  auto runtime = start_runtime();
+  auto buyer = register_buyer(server.url());
+  auto order = place_order(server.url(), buyer,
+                           gig_id_of(server.url(), read_agent_id(credentials_path()), "Blog post writer"), "Hold it");
+  std::string id = order["id"];
+  ASSERT_TRUE(runtime->wait_for_output("auto_deliver is off", 20s)) << runtime->output();
+  int code = -1;
+  auto status = nlohmann::json::parse(run_cli({"status", "-c", config_path(), "-u", server.url(), "--json"}, &code));
+  EXPECT_EQ(code, 0);
+  bool listed = false;
+  for (auto& item : status["daemon"]["awaiting_delivery"]) listed = listed || item.value("order_id", "") == id;
+  EXPECT_TRUE(listed) << status.dump(2);
+  auto row = wait_for_order_status(server.url(), id, "in_progress", 1s);
+  EXPECT_EQ(row.value("status", ""), "in_progress") << "nothing is delivered while auto_deliver is off";
+  EXPECT_EQ(emulator.successes(), 1);
+  EXPECT_EQ(stop_runtime(runtime), 0);
+}
+
+TEST_F(RuntimeDaemon, JsonLogLinesCarryTimestampLevelComponentAndMessage) {
+  auto runtime = spawn_runtime(config_path(), server.url(), dir.path(), true, {"--log-format", "json"});
+  EXPECT_EQ(stop_runtime(runtime), 0);
+  std::istringstream lines(runtime->stdout_text());
+  int parsed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(json.is_discarded()) << "not a JSON line: " << line;
+    for (const char* key : {"ts", "level", "component", "msg"}) EXPECT_TRUE(json.contains(key)) << line;
+    parsed++;
+  }
+  EXPECT_GE(parsed, 3);
+  EXPECT_NE(runtime->stdout_text().find("\"msg\":\"Agent is online and ready"), std::string::npos);
 }
 
 }  // namespace

@@ -82,9 +82,11 @@ std::string read_agent_id(const std::string& credentials_path) {
 }
 
 std::unique_ptr<ChildProcess> spawn_runtime(const std::string& config_path, const std::string& backend_url,
-                                            const std::string& log_dir, bool wait_ready) {
+                                            const std::string& log_dir, bool wait_ready,
+                                            const std::vector<std::string>& extra_args) {
   SpawnOptions options;
   options.args = {"run", "-c", config_path, "-u", backend_url};
+  options.args.insert(options.args.end(), extra_args.begin(), extra_args.end());
   options.unset_env = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GIGENT_API_URL"};
   auto child = std::make_unique<ChildProcess>(build_path("gigent-runtime"), options, log_dir);
   if (wait_ready) {

@@ -55,6 +55,7 @@ std::string read_agent_id(const std::string& credentials_path);
 // keys of the test's own environment; when `wait_ready`, waits (and expects)
 // "Agent is online and ready".
 std::unique_ptr<ChildProcess> spawn_runtime(const std::string& config_path, const std::string& backend_url,
-                                            const std::string& log_dir, bool wait_ready);
+                                            const std::string& log_dir, bool wait_ready,
+                                            const std::vector<std::string>& extra_args = {});
 
 }  // namespace gigent::testing
