@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "engine/manual_delivery.h"
 #include "engine/status_report.h"
 #include "gigent/version.h"
 
@@ -162,6 +163,14 @@ int main(int argc, char** argv) {
   status->add_option("-u,--url", url, "Gigent backend URL");
   status->add_flag("--json", json, "Machine-readable output");
 
+  std::string order_id;
+  bool show_only = false;
+  auto* deliver = app.add_subcommand("deliver", "Send a result kept because auto_deliver is off (see `status`)");
+  deliver->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  deliver->add_option("-u,--url", url, "Gigent backend URL");
+  deliver->add_option("order_id", order_id, "The order whose kept result to deliver")->required();
+  deliver->add_flag("--show", show_only, "Print the kept result instead of delivering it");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -173,6 +182,11 @@ int main(int argc, char** argv) {
     if (validate->parsed()) return cmd_validate(config_path);
     if (status->parsed()) return cmd_status(config_path, url, json);
     if (run->parsed()) return cmd_run(config_path, url, log_format);
+    if (deliver->parsed()) {
+      auto config = load_or_report(config_path);
+      if (!config) return engine::kExitBadConfig;
+      return engine::deliver_kept_result(*config, engine::resolve_backend_url(url, *config), order_id, show_only);
+    }
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return engine::kExitFailure;

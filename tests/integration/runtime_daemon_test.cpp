@@ -316,6 +316,18 @@ TEST_F(RuntimeDaemon, WithAutoDeliverOffTheResultIsKeptAndListedAsAwaitingDelive
   auto row = wait_for_order_status(server.url(), id, "in_progress", 1s);
   EXPECT_EQ(row.value("status", ""), "in_progress") << "nothing is delivered while auto_deliver is off";
   EXPECT_EQ(emulator.successes(), 1);
+
+  // The operator reviews the kept result, then sends it.
+  auto shown = run_cli({"deliver", "-c", config_path(), "-u", server.url(), "--show", id}, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(shown.find("Emulated reply to:"), std::string::npos) << shown;
+  run_cli({"deliver", "-c", config_path(), "-u", server.url(), id}, &code);
+  EXPECT_EQ(code, 0);
+  row = wait_for_order_status(server.url(), id, "delivered", 5s);
+  EXPECT_EQ(row.value("status", ""), "delivered");
+  EXPECT_EQ(emulator.successes(), 1) << "delivering a kept result costs no LLM call";
+  run_cli({"deliver", "-c", config_path(), "-u", server.url(), id}, &code);
+  EXPECT_EQ(code, 1) << "a result is delivered once";
   EXPECT_EQ(stop_runtime(runtime), 0);
 }
 
