@@ -76,13 +76,10 @@ class FaultSuite : public ::testing::Test {
   }
 
   std::string run_cli(const std::vector<std::string>& args, int* exit_code = nullptr) {
-    SpawnOptions options;
-    options.args = args;
-    ChildProcess child(build_path("gigent-runtime"), options, dir.path());
-    auto code = child.wait_exit(30s);
-    if (exit_code) *exit_code = code.value_or(-1);
-    collected_output += child.output();
-    return child.stdout_text();
+    auto run = run_runtime_cli(args, dir.path());
+    if (exit_code) *exit_code = run.exit_code;
+    collected_output += run.output();
+    return run.stdout_text;
   }
 
   std::string gig_id(const std::string& backend) {

@@ -43,13 +43,10 @@ class RuntimeDaemon : public ::testing::Test {
   }
 
   std::string run_cli(const std::vector<std::string>& args, int* exit_code = nullptr) {
-    SpawnOptions options;
-    options.args = args;
-    ChildProcess child(build_path("gigent-runtime"), options, dir.path());
-    auto code = child.wait_exit(30s);
-    if (exit_code) *exit_code = code.value_or(-1);
-    all_output += child.output();
-    return child.output();
+    auto run = run_runtime_cli(args, dir.path());
+    if (exit_code) *exit_code = run.exit_code;
+    all_output += run.output();
+    return run.output();
   }
 
   TempDir dir;

@@ -81,6 +81,17 @@ std::string read_agent_id(const std::string& credentials_path) {
   return nlohmann::json::parse(slurp(credentials_path)).value("agent_id", "");
 }
 
+CliRun run_runtime_cli(const std::vector<std::string>& args, const std::string& log_dir) {
+  SpawnOptions options;
+  options.args = args;
+  ChildProcess child(build_path("gigent-runtime"), options, log_dir);
+  CliRun run;
+  run.exit_code = child.wait_exit(std::chrono::seconds(30)).value_or(-1);
+  run.stdout_text = child.stdout_text();
+  run.stderr_text = child.stderr_text();
+  return run;
+}
+
 std::unique_ptr<ChildProcess> spawn_runtime(const std::string& config_path, const std::string& backend_url,
                                             const std::string& log_dir, bool wait_ready,
                                             const std::vector<std::string>& extra_args) {

@@ -51,6 +51,16 @@ nlohmann::json wait_for_order_status(const std::string& backend_url, const std::
 
 std::string read_agent_id(const std::string& credentials_path);
 
+// A short `gigent-runtime` command (init, validate, status, deliver) run to
+// its end; its exit code and both outputs.
+struct CliRun {
+  int exit_code = -1;
+  std::string stdout_text;
+  std::string stderr_text;
+  std::string output() const { return stdout_text + stderr_text; }
+};
+CliRun run_runtime_cli(const std::vector<std::string>& args, const std::string& log_dir);
+
 // `gigent-runtime run -c CONFIG -u URL` as a child process, without the LLM
 // keys of the test's own environment; when `wait_ready`, waits (and expects)
 // "Agent is online and ready".
