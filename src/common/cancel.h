@@ -11,15 +11,25 @@ namespace gigent {
 
 class Cancellation {
  public:
+  Cancellation() = default;
+  ~Cancellation();
+  Cancellation(const Cancellation&) = delete;
+  Cancellation& operator=(const Cancellation&) = delete;
+
   void cancel();
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
   // Waits up to `d`; returns false when cancelled before or during the wait.
   bool wait_for(std::chrono::milliseconds d) const;
+  // A file descriptor that becomes readable when cancel() is called, so a
+  // poll() on sockets (libcurl's) wakes at once. Made on first use; -1 if the
+  // system refuses one (callers then notice within their poll timeout).
+  int wake_fd() const;
 
  private:
   std::atomic<bool> cancelled_{false};
   mutable std::mutex mutex_;
   mutable std::condition_variable cv_;
+  mutable int wake_fd_ = -1;
 };
 
 class Clock {

@@ -59,6 +59,47 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return 0;
 }
 
+// Drives one transfer on the multi handle. Unlike curl_easy_perform, whose
+// progress callback runs only about once a second on an idle connection,
+// the poll here also watches the Cancellation's fd, so a shutdown interrupts
+// a long-poll or a slow LLM call at once.
+CURLcode run_transfer(CURLM* multi, CURL* easy, const Cancellation* cancel, bool& cancelled) {
+  if (!multi) return curl_easy_perform(easy);
+  curl_multi_add_handle(multi, easy);
+  curl_waitfd wake{};
+  int wake_count = 0;
+  if (cancel && cancel->wake_fd() >= 0) {
+    wake.fd = cancel->wake_fd();
+    wake.events = CURL_WAIT_POLLIN;
+    wake_count = 1;
+  }
+  CURLcode code = CURLE_OK;
+  bool done = false;
+  while (!done) {
+    int running = 0;
+    if (curl_multi_perform(multi, &running) != CURLM_OK) {
+      code = CURLE_FAILED_INIT;
+      break;
+    }
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+        code = msg->data.result;
+        done = true;
+      }
+    }
+    if (done) break;
+    if (cancel && cancel->cancelled()) {
+      cancelled = true;
+      code = CURLE_ABORTED_BY_CALLBACK;
+      break;
+    }
+    curl_multi_poll(multi, wake_count ? &wake : nullptr, static_cast<unsigned>(wake_count), 1000, nullptr);
+  }
+  curl_multi_remove_handle(multi, easy);
+  return code;
+}
+
 }  // namespace
 
 std::optional<std::string> ClientResponse::header(const std::string& lowercase_name) const {
@@ -70,10 +111,12 @@ std::optional<std::string> ClientResponse::header(const std::string& lowercase_n
 Client::Client(const Cancellation* cancel) : cancel_(cancel) {
   std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   handle_ = curl_easy_init();
+  multi_ = curl_multi_init();
 }
 
 Client::~Client() {
   curl_easy_cleanup(static_cast<CURL*>(handle_));
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
 }
 
 ClientResult Client::perform(const ClientRequest& request) {
@@ -114,7 +157,7 @@ ClientResult Client::perform(const ClientRequest& request) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
 
-  CURLcode code = curl_easy_perform(curl);
+  CURLcode code = run_transfer(static_cast<CURLM*>(multi_), curl, cancel_, transfer.cancelled);
   curl_slist_free_all(headers);
   if (code == CURLE_OK) {
     long status = 0;

@@ -58,6 +58,7 @@ class Client final : public Transport {
 
  private:
   void* handle_;  // CURL*
+  void* multi_;   // CURLM*: owns the connection cache; its poll also wakes on cancellation
   const Cancellation* cancel_;
 };
 
