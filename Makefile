@@ -55,7 +55,7 @@ format:
 format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.cpp' '*.h')
 
-tidy: $(BUILD)/CMakeCache.txt
+tidy: build
 	bash scripts/tidy.sh $(BUILD)
 
 clean:

@@ -42,7 +42,7 @@ std::optional<Credentials> load_credentials(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return std::nullopt;
-    throw CredentialsError(path + ": cannot read: " + std::strerror(errno));
+    throw CredentialsError(path + ": cannot read: " + errno_text(errno));
   }
   if (!S_ISREG(st.st_mode)) throw CredentialsError(path + ": not a regular file");
   if (st.st_uid != ::geteuid())

@@ -14,9 +14,14 @@
 namespace gigent {
 namespace {
 [[noreturn]] void fail(const std::string& what, const std::string& path, int err) {
-  throw std::runtime_error(what + " " + path + ": " + std::strerror(err));
+  throw std::runtime_error(what + " " + path + ": " + errno_text(err));
 }
 }  // namespace
+
+std::string errno_text(int err) {
+  char buffer[256];
+  return strerror_r(err, buffer, sizeof buffer);  // the GNU variant: returns the text
+}
 
 void atomic_write_file(const std::string& path, const std::string& content, mode_t mode) {
   std::filesystem::path target(path);

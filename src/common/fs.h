@@ -10,6 +10,9 @@ namespace gigent {
 // directory. Throws std::runtime_error naming the path and errno text.
 void atomic_write_file(const std::string& path, const std::string& content, mode_t mode);
 
+// strerror(err), but safe to call from several threads at once.
+std::string errno_text(int err);
+
 // Reads a whole file; throws std::runtime_error naming the path on failure.
 std::string read_file(const std::string& path);
 

@@ -1,5 +1,7 @@
 #include "config/interpolate.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 
 namespace gigent::config {
@@ -26,6 +28,7 @@ bool is_valid_name(std::string_view name) {
 
 EnvLookup process_env() {
   return [](const std::string& name) -> std::optional<std::string> {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): config is loaded at start-up; nothing calls setenv
     const char* value = std::getenv(name.c_str());
     if (value == nullptr) return std::nullopt;
     return std::string(value);
@@ -82,8 +85,9 @@ InterpolationResult interpolate_env(std::string_view text, const EnvLookup& look
       if (!value || value->empty()) value = std::string(inside.substr(default_marker + 2));
     } else if (!value) {
       result.issues.push_back({InterpolationIssue::Kind::UnsetVariable, start, variable,
-                               "environment variable " + variable + " is not set; expected it to be set, or write ${" +
-                                   variable + ":-default} to give a fallback"});
+                               fmt::format("environment variable {0} is not set; expected it to be set, or write "
+                                           "${{{0}:-default}} to give a fallback",
+                                           variable)});
     }
     if (value) result.value.append(*value);
     i = close + 1;

@@ -23,6 +23,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "common/fs.h"
 #include "config/config.h"
 #include "config/interpolate.h"
 #include "config/suggest.h"
@@ -1105,12 +1106,12 @@ LoadResult load_file(const std::string& path) {
   }
 
   std::ifstream in(absolute, std::ios::binary);
-  if (!in) return fail(std::string("cannot open: ") + std::strerror(errno));
+  if (!in) return fail(std::string("cannot open: ") + errno_text(errno));
   // Read at most one byte past the limit: enough to refuse a huge file
   // (or an endless one like /dev/zero) without loading it.
   std::string text(kMaxFileBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return fail(std::string("cannot read: ") + std::strerror(errno));
+  if (in.bad()) return fail(std::string("cannot read: ") + errno_text(errno));
   text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > kMaxFileBytes) {
     return fail("file is larger than 1 MiB; expected a gigent-agent.yaml of a few KiB");

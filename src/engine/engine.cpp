@@ -35,6 +35,7 @@ RuntimePaths RuntimePaths::for_config(const std::string& config_path) {
 
 std::string resolve_backend_url(const std::string& cli_url, const config::Config& config) {
   if (!cli_url.empty()) return cli_url;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up; nothing here calls setenv
   if (const char* env = std::getenv("GIGENT_API_URL"); env && *env) return env;
   if (!config.backend.url.empty()) return config.backend.url;
   return "http://localhost:3000";
@@ -100,7 +101,7 @@ Engine::Impl::LockResult Engine::Impl::acquire_lock() {
     log->error(
         "cannot create the lock file {}: {}; the runtime keeps its lock, journal and credentials next to "
         "the config, so that directory must be writable",
-        paths.lock, std::strerror(errno));
+        paths.lock, errno_text(errno));
     return LockResult::CannotOpen;
   }
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {

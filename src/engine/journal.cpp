@@ -1,5 +1,7 @@
 #include "engine/journal.h"
 
+#include "common/fs.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
@@ -72,7 +74,7 @@ std::optional<JobState> parse_job_state(const std::string& s) {
 Journal::Journal(const std::string& path) : path_(path) {
   // The journal holds buyers' briefs and results: owner-only from creation.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) throw JournalError("cannot open the order journal " + path + ": " + std::strerror(errno));
+  if (fd < 0) throw JournalError("cannot open the order journal " + path + ": " + errno_text(errno));
   ::close(fd);
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {

@@ -131,7 +131,11 @@ ClientResult Client::perform(const ClientRequest& request) {
   Transfer transfer{&result.response, request.max_response_bytes, false, cancel_, false};
 
   curl_slist* headers = nullptr;
-  for (const auto& [name, value] : request.headers) headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  for (const auto& [name, value] : request.headers) {
+    std::string line = name;
+    line.append(": ").append(value);
+    headers = curl_slist_append(headers, line.c_str());
+  }
   // curl would otherwise wait up to a second for "100 Continue" on larger bodies.
   headers = curl_slist_append(headers, "Expect:");
 

@@ -241,7 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
     *raw = "HTTP/1.1 " + std::to_string(response.status) + " " +
            std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))) + "\r\n";
     *raw += "Content-Type: " + response.content_type + "\r\n";
-    for (auto& [name, value] : response.headers) *raw += name + ": " + value + "\r\n";
+    for (auto& [name, value] : response.headers) raw->append(name).append(": ").append(value).append("\r\n");
     *raw += "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
     raw->append(response.body, 0, keep);
     net::async_write(stream_, net::buffer(*raw),

@@ -1,5 +1,7 @@
 #include "server/store.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -627,9 +629,9 @@ Json Store::list_agents(const AgentFilter& f) {
   params.push_back(f.offset);
   auto conn = connection();
   Json agents = Json::array();
-  for (auto& row : conn->query(
-           std::string(kAgentSelect) + where + " ORDER BY " + order + ", a.rowid DESC LIMIT ?" + n + " OFFSET ?" + m,
-           params))
+  for (auto& row :
+       conn->query(fmt::format("{}{} ORDER BY {}, a.rowid DESC LIMIT ?{} OFFSET ?{}", kAgentSelect, where, order, n, m),
+                   params))
     agents.push_back(public_agent(std::move(row)));
   params.resize(filter_params);
   auto total = conn->query_one("SELECT COUNT(*) AS n FROM agents a " + where, params);
