@@ -374,6 +374,15 @@ int Engine::Impl::run() {
                e.what(), std::filesystem::path(paths.journal).parent_path().string());
     return kExitBootFailed;
   }
+  // The provider before registering: a missing key is the operator's to fix
+  // before this agent appears on the marketplace.
+  std::unique_ptr<executor::LlmProvider> provider;
+  try {
+    provider = executor::make_provider(config.execution);
+  } catch (const std::exception& e) {
+    log->error("cannot set up the LLM provider: {}", e.what());
+    return kExitBadConfig;
+  }
   boot::Credentials creds;
   try {
     creds = boot::ensure_registered(config, options.backend_url, paths.credentials, shutdown);
@@ -389,14 +398,6 @@ int Engine::Impl::run() {
   } catch (const boot::CredentialsError& e) {
     log->error("{}", e.what());
     return kExitBootFailed;
-  }
-
-  std::unique_ptr<executor::LlmProvider> provider;
-  try {
-    provider = executor::make_provider(config.execution);
-  } catch (const std::exception& e) {
-    log->error("cannot set up the LLM provider: {}", e.what());
-    return kExitBadConfig;
   }
 
   Cancellation heartbeat_stop;

@@ -273,6 +273,18 @@ TEST_F(RuntimeDaemon, AnAgentTheBackendDoesNotKnowStopsBootWithAdvice) {
   EXPECT_EQ(runtime->output().find(fake_key), std::string::npos);
 }
 
+TEST_F(RuntimeDaemon, NoLlmKeyForThePublicApiStopsBootBeforeRegistering) {
+  yaml.base_url = "";  // the public Anthropic endpoint
+  yaml.api_key = "";   // and ANTHROPIC_API_KEY is unset for the child
+  write_config();
+  auto runtime = start_runtime(false);
+  auto code = runtime->wait_exit(20s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 2) << runtime->output();
+  EXPECT_NE(runtime->output().find("ANTHROPIC_API_KEY"), std::string::npos) << runtime->output();
+  EXPECT_FALSE(std::filesystem::exists(credentials_path())) << "nothing may be registered";
+}
+
 TEST_F(RuntimeDaemon, InitWritesAValidTemplateAndValidateReportsPositions) {
   int code = -1;
   std::string init_dir = dir.file("fresh");
