@@ -114,42 +114,53 @@ TEST(HttpRoundTrip, TruncatedBodyIsATransportError) {
   EXPECT_FALSE(result.ok());
 }
 
+namespace {
+// Never answers: keeps every reply until it goes away, then drops them (which
+// closes those connections) so stopping does not wait for them.
+class SilentServer {
+ public:
+  SilentServer() { server_.start(); }
+  ~SilentServer() {
+    {
+      std::lock_guard lock(mutex_);
+      parked_.clear();
+    }
+    server_.stop();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/"; }
+
+ private:
+  std::mutex mutex_;
+  std::vector<http::Reply> parked_;
+  http::Server server_{{}, [this](http::Request&&, http::Reply reply) {
+                         std::lock_guard lock(mutex_);
+                         parked_.push_back(std::move(reply));
+                       }};
+};
+}  // namespace
+
 TEST(HttpRoundTrip, TotalTimeoutCutsAHang) {
-  std::vector<http::Reply> parked;
-  std::mutex m;
-  http::Server server({}, [&](http::Request&&, http::Reply reply) {
-    std::lock_guard lock(m);
-    parked.push_back(std::move(reply));
-  });
-  server.start();
+  SilentServer server;
   http::Client client;
-  auto req = get("http://127.0.0.1:" + std::to_string(server.port()) + "/");
+  auto req = get(server.url());
   req.total_timeout = std::chrono::milliseconds(200);
   auto result = client.perform(req);
   EXPECT_FALSE(result.ok());
   EXPECT_TRUE(result.timed_out);
-  server.stop();
 }
 
 TEST(HttpRoundTrip, CancellationAbortsATransferInFlight) {
-  std::vector<http::Reply> parked;
-  std::mutex m;
-  http::Server server({}, [&](http::Request&&, http::Reply reply) {
-    std::lock_guard lock(m);
-    parked.push_back(std::move(reply));
-  });
-  server.start();
+  SilentServer server;
   Cancellation cancel;
   http::Client client(&cancel);
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     cancel.cancel();
   });
-  auto result = client.perform(get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
+  auto result = client.perform(get(server.url()));
   canceller.join();
   EXPECT_FALSE(result.ok());
   EXPECT_TRUE(result.cancelled);
-  server.stop();
 }
 
 TEST(HttpRoundTrip, ConnectionRefusedIsAnError) {
