@@ -10,22 +10,11 @@
 namespace gigent::executor {
 
 JitterFn random_jitter() {
-  return [] {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-  };
+  return random_unit;
 }
 
 std::chrono::milliseconds backoff_delay(int retries_so_far, double jitter) {
-  if (retries_so_far < 0) retries_so_far = 0;
-  long long delay_ms = kMaxRetryDelay.count();
-  if (retries_so_far < 5) {  // 500 * 2^5 already exceeds the cap
-    delay_ms = std::min<long long>(kInitialRetryDelay.count() << retries_so_far, kMaxRetryDelay.count());
-  }
-  if (!(jitter >= 0.0)) jitter = 0.0;  // also catches NaN
-  if (jitter > 1.0) jitter = 1.0;
-  const double factor = 1.0 - 0.25 * jitter;
-  return std::chrono::milliseconds(std::llround(static_cast<double>(delay_ms) * factor));
+  return backoff_with_jitter(kInitialRetryDelay, kMaxRetryDelay, retries_so_far, jitter);
 }
 
 bool status_is_retryable(int status) {

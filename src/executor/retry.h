@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "common/cancel.h"
 #include "http/client.h"
 
 namespace gigent::executor {

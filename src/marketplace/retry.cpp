@@ -7,12 +7,7 @@
 namespace gigent::marketplace {
 
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry) {
-  long long base = policy.initial.count() << std::min(retry, 20);
-  base = std::min<long long>(base, policy.max_delay.count());
-  // Only ever shorten the wait, by up to 25% (as the official SDKs do), so
-  // the cap holds: jittered(base/8, 1.0) is uniform in [0, base/4].
-  auto reduction = jittered(std::chrono::milliseconds(base / 8), 1.0).count();
-  return std::chrono::milliseconds(base - reduction);
+  return backoff_with_jitter(policy.initial, policy.max_delay, retry, random_unit());
 }
 
 ApiResult call_with_retry(const std::string& what, const std::function<ApiResult()>& fn, const RetryPolicy& policy,
