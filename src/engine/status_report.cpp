@@ -9,6 +9,7 @@
 #include "boot/credentials.h"
 #include "common/fs.h"
 #include "engine/engine.h"
+#include "listener/poller.h"
 #include "marketplace/client.h"
 
 namespace gigent::engine {
@@ -24,25 +25,6 @@ bool lock_is_held(const std::string& lock_path) {
   return held;
 }
 
-int count_orders(marketplace::MarketplaceClient& client, const std::string& agent_id, const std::string& status,
-                 std::string& error) {
-  int total = 0;
-  marketplace::Page page{100, 0};
-  while (true) {
-    auto r = client.list_orders(agent_id, "seller", status, page);
-    if (!r.ok()) {
-      error = r.error;
-      return -1;
-    }
-    auto orders = r.body.value("orders", nlohmann::json::array());
-    int n = 0;
-    for (auto& o : orders)
-      if (o.value("status", status) == status) n++;
-    total += n;
-    if (static_cast<int>(orders.size()) < page.limit) return total;
-    page.offset += page.limit;
-  }
-}
 }  // namespace
 
 nlohmann::json collect_status(const config::Config& config, const std::string& backend_url) {
@@ -73,11 +55,13 @@ nlohmann::json collect_status(const config::Config& config, const std::string& b
                           {"title", g.value("title", "")},
                           {"price_basic", g.value("price_basic", nlohmann::json())}});
         backend["gigs"] = gigs;
+        // The daemon's own paging poller, so the counts cover every page.
+        StatusRegistry scratch;
+        listener::Poller poller(client, creds->agent_id, scratch);
         nlohmann::json orders = nlohmann::json::object();
         for (const char* st : {"pending", "accepted", "in_progress", "delivered"}) {
-          std::string error;
-          int n = count_orders(client, creds->agent_id, st, error);
-          orders[st] = n >= 0 ? nlohmann::json(n) : nlohmann::json(nullptr);
+          auto found = poller.fetch(st, 0);
+          orders[st] = found.ok ? nlohmann::json(found.orders.size()) : nlohmann::json(nullptr);
         }
         backend["orders"] = orders;
         out["backend"] = backend;
