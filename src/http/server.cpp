@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -93,33 +95,126 @@ Response json_error(int status, const std::string& message) {
   return r;
 }
 
+std::size_t default_max_connections(std::size_t reserved_fds) {
+  rlimit limit{};
+  std::size_t soft = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0)
+    soft = limit.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(limit.rlim_cur);
+  if (soft >= 2 * reserved_fds) return soft - reserved_fds;
+  return std::max<std::size_t>(1, soft / 2);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t now_ticks() {
+  return Clock::now().time_since_epoch().count();
+}
+
+// A warning a flood can raise thousands of times a second. The first of a quiet
+// spell is logged in full at once; the rest are counted, and a timer logs one
+// line with the count per interval while they keep coming.
+class ThrottledWarning {
+ public:
+  ThrottledWarning(net::io_context& ioc, std::chrono::seconds interval)
+      : strand_(net::make_strand(ioc)), timer_(strand_), interval_(interval) {}
+
+  // `full` is logged when this is the first event of a quiet spell;
+  // `summary(n)` once per interval while n more keep coming.
+  template <typename Full, typename Summary>
+  void note(Full full, Summary summary) {
+    {
+      std::lock_guard lock(mutex_);
+      if (open_) {
+        ++count_;
+        return;
+      }
+      open_ = true;
+    }
+    full();
+    net::post(strand_, [this, summary = std::function<void(std::size_t)>(std::move(summary))]() mutable {
+      arm(std::move(summary));
+    });
+  }
+
+ private:
+  // On the strand: the timer is never touched from two threads at once.
+  void arm(std::function<void(std::size_t)> summary) {
+    timer_.expires_after(interval_);
+    timer_.async_wait([this, summary = std::move(summary)](beast::error_code ec) mutable {
+      if (ec) return;
+      std::size_t n = 0;
+      {
+        std::lock_guard lock(mutex_);
+        n = std::exchange(count_, 0);
+        if (n == 0) open_ = false;
+      }
+      if (n == 0) return;
+      summary(n);
+      arm(std::move(summary));
+    });
+  }
+
+  net::strand<net::io_context::executor_type> strand_;
+  net::steady_timer timer_;
+  std::chrono::seconds interval_;
+  std::mutex mutex_;
+  bool open_ = false;
+  std::size_t count_ = 0;
+};
+
+bool out_of_descriptors(const beast::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+}
+
+constexpr std::chrono::seconds kWarningInterval{10};
+constexpr std::chrono::milliseconds kFirstAcceptPause{10};
+constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
+
+}  // namespace
+
 class Session;
 
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
+  std::size_t max_connections = 0;
   net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // The acceptor, its pause timer and the accept state live on one strand, as
+  // in the Beast examples; each connection has its own strand.
+  net::strand<net::io_context::executor_type> accept_strand{net::make_strand(ioc)};
+  tcp::acceptor acceptor{accept_strand};
+  net::steady_timer accept_pause{accept_strand};
+  std::chrono::milliseconds next_pause{kFirstAcceptPause};
   // Keeps the threads running while the acceptor is closed at shutdown and
   // the only work left is replies still to come from handlers.
   std::optional<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   std::vector<std::thread> threads;
-  std::mutex mutex;
+  mutable std::mutex mutex;
   std::unordered_map<Session*, std::shared_ptr<Session>> sessions;  // every open connection
+  bool waiting_for_room = false;  // at the cap with nothing to close: accepting resumes when one closes
   std::atomic<bool> stopping{false};
   std::uint16_t port = 0;
   std::shared_ptr<spdlog::logger> log = gigent::log::get("http");
+  ThrottledWarning no_descriptors{ioc, kWarningInterval};
+  ThrottledWarning made_room{ioc, kWarningInterval};
+  ThrottledWarning all_busy{ioc, kWarningInterval};
+  ThrottledWarning slow_senders{ioc, kWarningInterval};
 
   void do_accept();
-  void forget(Session* s) {
-    std::lock_guard lock(mutex);
-    sessions.erase(s);
-  }
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void pause_accepting(const beast::error_code& ec);
+  bool close_idlest(const Session* keep = nullptr);
+  void forget(Session* s);
+  void note_slow_sender(const std::string& remote, const std::string& why);
 };
 
-// One client connection: read a request, hand it to the handler, write the
-// reply when it comes, repeat while keep-alive holds. All socket work runs on
-// the connection's strand; a Reply may be called from any thread.
+// One client connection: wait for a request, read its headers and then its body
+// (each under its own deadline), hand it to the handler, write the reply when
+// it comes, repeat while keep-alive holds. All socket work runs on the
+// connection's strand; a Reply may be called from any thread.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
@@ -129,7 +224,26 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().set_option(tcp::no_delay(true), ec);
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    idle_since_.store(now_ticks());
+    waiting_for_request_.store(true);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  // For the cap: true while the connection waits for (or is still receiving the
+  // headers of) its next request, with the time it started waiting.
+  bool idle() const { return waiting_for_request_.load() && !closing_.load(); }
+  std::int64_t idle_since() const { return idle_since_.load(); }
+
+  // Closes the connection if it is still waiting for a request when the strand
+  // gets to it; a request that arrived meanwhile is served.
+  void close_if_idle() {
+    closing_.store(true);
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->waiting_for_request_.load())
+        self->shutdown();
+      else
+        self->closing_.store(false);
+    });
   }
 
   // At shutdown: a connection waiting for its next request closes now; one
@@ -137,7 +251,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // (write() sees `stopping` and drops keep-alive).
   void close_when_idle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reading_) self->shutdown();
+      if (self->waiting_for_request_.load()) self->shutdown();
     });
   }
 
@@ -146,31 +260,109 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // Waits for the first byte of the next request under the idle timeout; the
+  // header deadline starts with that byte.
   void read() {
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
+    idle_since_.store(now_ticks());
+    waiting_for_request_.store(true);
+    if (buffer_.size() > 0) {  // the client sent the next request right behind the last one
+      read_header();
+      return;
+    }
     stream_.expires_after(server_.options.idle_timeout);
-    reading_ = true;
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec || self->closed_) {
+                                self->shutdown();
+                                return;
+                              }
+                              self->read_header();
+                            });
   }
 
-  void on_read(beast::error_code ec) {
-    reading_ = false;
-    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
-      shutdown();
+  void read_header() {
+    stream_.expires_after(server_.options.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec == beast::error::timeout && !closed_) {
+      server_.note_slow_sender(remote_, "request headers not complete within " +
+                                            std::to_string(server_.options.header_timeout.count()) + " s");
+    }
+    if (read_failed(ec)) return;
+    waiting_for_request_.store(false);
+    if (parser_->is_done()) {
+      on_request();
       return;
     }
-    if (ec == bhttp::error::body_limit) {
+    body_started_ = Clock::now();
+    body_received_ = 0;
+    if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+      // The client waits for this before sending the body.
+      stream_.expires_after(server_.options.write_timeout);
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) {
+                           self->shutdown();
+                           return;
+                         }
+                         self->body_started_ = Clock::now();
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  // The body's deadline moves with every byte received: the grace plus one
+  // second per body_min_rate bytes. A client that stops sending meets it.
+  void read_body() {
+    auto allowed = std::chrono::duration_cast<Clock::duration>(server_.options.body_grace);
+    if (server_.options.body_min_rate > 0) {
+      allowed += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+          static_cast<double>(body_received_) / static_cast<double>(server_.options.body_min_rate)));
+    }
+    stream_.expires_at(body_started_ + allowed);
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_body(ec, n); });
+  }
+
+  void on_body(beast::error_code ec, std::size_t n) {
+    if (ec == beast::error::timeout && !closed_) {
+      server_.note_slow_sender(remote_, "request body slower than " + std::to_string(server_.options.body_min_rate) +
+                                            " bytes/s after " + std::to_string(server_.options.body_grace.count()) +
+                                            " s (" + std::to_string(body_received_) + " bytes received)");
+    }
+    if (read_failed(ec)) return;
+    body_received_ += n;
+    if (parser_->is_done())
+      on_request();
+    else
+      read_body();
+  }
+
+  // Ends the connection for a failed read, answering what deserves an answer.
+  // True when the read failed.
+  bool read_failed(const beast::error_code& ec) {
+    if (!ec) return false;
+    if (closed_ || ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::connection_reset || ec == net::error::eof) {
+      shutdown();
+    } else if (ec == bhttp::error::body_limit) {
       write_error_and_close(413, "Request body too large: the limit is " +
                                      std::to_string(server_.options.body_limit / (1024 * 1024)) + " MB");
-      return;
-    }
-    if (ec) {
+    } else {
       write_error_and_close(400, std::string("Malformed HTTP request: ") + ec.message());
-      return;
     }
+    return true;
+  }
+
+  void on_request() {
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
     Request request;
@@ -223,7 +415,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep = keep_alive_ && !response.close_connection && !server_.stopping.load();
     res->keep_alive(keep);
     res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(30));
+    stream_.expires_after(server_.options.write_timeout);
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
       if (ec || !keep) {
         self->shutdown();
@@ -249,6 +441,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write_error_and_close(int status, const std::string& message) {
+    waiting_for_request_.store(false);
     Response r = json_error(status, message);
     r.close_connection = true;
     write(std::move(r));
@@ -257,11 +450,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void shutdown() {
     if (closed_) return;
     closed_ = true;
+    waiting_for_request_.store(false);
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
     server_.forget(this);
   }
+
+  static constexpr std::size_t kFirstRead = 4096;
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
   beast::tcp_stream stream_;
   Server::Impl& server_;
@@ -269,27 +466,129 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool closed_ = false;
-  bool reading_ = false;  // waiting for the next request (idle keep-alive)
+  Clock::time_point body_started_;
+  std::size_t body_received_ = 0;
   std::string remote_;
+  // Read by the accept strand to choose a connection to close at the cap.
+  std::atomic<bool> waiting_for_request_{false};
+  std::atomic<bool> closing_{false};
+  std::atomic<std::int64_t> idle_since_{0};
 };
 
 void Server::Impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (!stopping.load() && ec != net::error::operation_aborted) {
-        log->warn("accept failed: {}", ec.message());
-        do_accept();
-      }
+  if (stopping.load()) return;
+  acceptor.async_accept(net::make_strand(ioc),
+                        [this](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+}
+
+void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (stopping.load() || ec == net::error::operation_aborted) return;
+  if (ec) {
+    pause_accepting(ec);
+    return;
+  }
+  next_pause = kFirstAcceptPause;
+  auto session = std::make_shared<Session>(std::move(socket), *this);
+  std::size_t open = 0;
+  {
+    std::lock_guard lock(mutex);
+    sessions.emplace(session.get(), session);
+    open = sessions.size();
+  }
+  session->start();
+  if (open > max_connections && !close_idlest(session.get())) {
+    // Every connection is busy: leave new ones in the listen backlog (the
+    // kernel holds them without a descriptor of ours) until one closes.
+    std::lock_guard lock(mutex);
+    if (sessions.size() > max_connections) {
+      waiting_for_room = true;
+      all_busy.note(
+          [&] {
+            log->warn(
+                "connection cap reached ({} open, --max-connections {}) and none is idle: new connections wait until "
+                "one closes",
+                sessions.size(), max_connections);
+          },
+          [this](std::size_t n) {
+            log->warn("connection cap: all connections busy {} more times in the last {} s", n,
+                      kWarningInterval.count());
+          });
       return;
     }
-    auto session = std::make_shared<Session>(std::move(socket), *this);
-    {
-      std::lock_guard lock(mutex);
-      sessions.emplace(session.get(), session);
-    }
-    session->start();
-    do_accept();
+  }
+  do_accept();
+}
+
+// Out of descriptors (or kernel memory): retrying at once would fail again and
+// spin. Close the idlest connection to free one, wait, then accept again, with
+// the wait doubling while the failures last.
+void Server::Impl::pause_accepting(const beast::error_code& ec) {
+  bool descriptors = out_of_descriptors(ec);
+  if (descriptors) close_idlest();
+  no_descriptors.note(
+      [&] {
+        std::lock_guard lock(mutex);
+        if (descriptors) {
+          log->warn(
+              "accept failed: {}; {} connections open. Closing the idlest and pausing accepts; raise the descriptor "
+              "limit (ulimit -n) or lower --max-connections (now {})",
+              ec.message(), sessions.size(), max_connections);
+        } else {
+          log->warn("accept failed: {}; pausing accepts", ec.message());
+        }
+      },
+      [this](std::size_t n) {
+        std::lock_guard lock(mutex);
+        log->warn("accept failed {} more times in the last {} s (postponed, {} connections open)", n,
+                  kWarningInterval.count(), sessions.size());
+      });
+  accept_pause.expires_after(next_pause);
+  next_pause = std::min(next_pause * 2, kLongestAcceptPause);
+  accept_pause.async_wait([this](beast::error_code wait_ec) {
+    if (!wait_ec) do_accept();
   });
+}
+
+// Closes the connection that has waited longest for its next request. Parked
+// long-polls and requests in flight are never chosen: they are busy by design.
+// `keep` is the connection just accepted, which must not make room for itself.
+bool Server::Impl::close_idlest(const Session* keep) {
+  std::shared_ptr<Session> idlest;
+  {
+    std::lock_guard lock(mutex);
+    for (auto& [ptr, session] : sessions) {
+      if (ptr != keep && session->idle() && (!idlest || session->idle_since() < idlest->idle_since())) idlest = session;
+    }
+  }
+  if (!idlest) return false;
+  idlest->close_if_idle();
+  made_room.note(
+      [&] {
+        log->info(
+            "connection cap ({}, --max-connections) reached: closing the idlest keep-alive connection for each "
+            "new one",
+            max_connections);
+      },
+      [this](std::size_t n) {
+        log->info("connection cap: closed {} more idle connections in the last {} s", n, kWarningInterval.count());
+      });
+  return true;
+}
+
+void Server::Impl::forget(Session* s) {
+  std::lock_guard lock(mutex);
+  sessions.erase(s);
+  if (waiting_for_room && sessions.size() <= max_connections && !stopping.load()) {
+    waiting_for_room = false;
+    net::post(accept_strand, [this] { do_accept(); });
+  }
+}
+
+void Server::Impl::note_slow_sender(const std::string& remote, const std::string& why) {
+  slow_senders.note([&] { log->info("closed {}: {}", remote, why); },
+                    [this](std::size_t n) {
+                      log->info("closed {} more slow senders in the last {} s", n, kWarningInterval.count());
+                    });
 }
 
 Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
@@ -315,8 +614,10 @@ void Server::start() {
     throw std::runtime_error("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
                              ": " + ec.message());
   impl_->port = acceptor.local_endpoint().port();
+  impl_->max_connections = impl_->options.max_connections > 0 ? impl_->options.max_connections
+                                                              : default_max_connections(impl_->options.reserved_fds);
   impl_->keep_running.emplace(impl_->ioc.get_executor());
-  impl_->do_accept();
+  net::post(impl_->accept_strand, [this] { impl_->do_accept(); });
   unsigned n = std::max(1u, impl_->options.threads);
   for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
@@ -330,6 +631,10 @@ std::size_t Server::open_connections() const {
   return impl_->sessions.size();
 }
 
+std::size_t Server::max_connections() const {
+  return impl_->max_connections;
+}
+
 void Server::run_after(std::chrono::milliseconds delay, std::function<void()> fn) {
   auto timer = std::make_shared<net::steady_timer>(impl_->ioc, delay);
   timer->async_wait([timer, fn = std::move(fn)](beast::error_code ec) {
@@ -339,9 +644,10 @@ void Server::run_after(std::chrono::milliseconds delay, std::function<void()> fn
 
 void Server::stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
-  net::post(impl_->ioc, [this] {
+  net::post(impl_->accept_strand, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_pause.cancel();
   });
   {
     std::lock_guard lock(impl_->mutex);
