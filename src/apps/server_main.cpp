@@ -31,7 +31,8 @@ struct Options {
   bool allow_unauthenticated = false;
   gigent::http::ServerOptions http;  // limits for hostile clients; defaults in http/server.h
   unsigned idle_timeout_s = static_cast<unsigned>(http.idle_timeout.count());
-  unsigned header_timeout_s = static_cast<unsigned>(http.header_timeout.count());
+  unsigned header_timeout_s =
+      static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(http.header_timeout).count());
   gigent::server::SeedOptions seed;
   std::size_t seed_agents = 0;
 };

@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include <fmt/format.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -164,6 +165,10 @@ class ThrottledWarning {
   std::size_t count_ = 0;
 };
 
+std::string seconds_text(std::chrono::milliseconds d) {
+  return fmt::format("{:g} s", static_cast<double>(d.count()) / 1000.0);
+}
+
 bool out_of_descriptors(const beast::error_code& ec) {
   return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
          ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
@@ -172,6 +177,7 @@ bool out_of_descriptors(const beast::error_code& ec) {
 constexpr std::chrono::seconds kWarningInterval{10};
 constexpr std::chrono::milliseconds kFirstAcceptPause{10};
 constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
+constexpr std::chrono::milliseconds kRoomCheck{100};
 
 }  // namespace
 
@@ -194,7 +200,7 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   mutable std::mutex mutex;
   std::unordered_map<Session*, std::shared_ptr<Session>> sessions;  // every open connection
-  bool waiting_for_room = false;  // at the cap with nothing to close: accepting resumes when one closes
+  bool waiting_for_room = false;  // at the cap with nothing to close (see wait_for_room)
   std::atomic<bool> stopping{false};
   std::uint16_t port = 0;
   std::shared_ptr<spdlog::logger> log = gigent::log::get("http");
@@ -206,6 +212,7 @@ struct Server::Impl {
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void pause_accepting(const beast::error_code& ec);
+  void wait_for_room();
   bool close_idlest(const Session* keep = nullptr);
   void forget(Session* s);
   void note_slow_sender(const std::string& remote, const std::string& why);
@@ -224,25 +231,37 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().set_option(tcp::no_delay(true), ec);
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-    idle_since_.store(now_ticks());
-    waiting_for_request_.store(true);
+    enter(Phase::waiting);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
   }
 
-  // For the cap: true while the connection waits for (or is still receiving the
-  // headers of) its next request, with the time it started waiting.
-  bool idle() const { return waiting_for_request_.load() && !closing_.load(); }
-  std::int64_t idle_since() const { return idle_since_.load(); }
+  // For the cap: the order in which connections are closed to make room, or
+  // nullopt for one that must not be. First those waiting for (or still
+  // receiving the headers of) their next request, longest waiting first; then
+  // those sending a body below the minimum rate, longest sending first. A
+  // request being handled (a parked long-poll) or answered is never chosen.
+  std::optional<std::pair<int, std::int64_t>> reclaim_rank(std::int64_t now) const {
+    if (closing_.load()) return std::nullopt;
+    auto since = since_.load();
+    switch (phase_.load()) {
+      case Phase::waiting:
+        return std::pair{0, since};
+      case Phase::body:
+        if (lagging(now)) return std::pair{1, since};
+        return std::nullopt;
+      case Phase::busy:
+        break;
+    }
+    return std::nullopt;
+  }
 
-  // Closes the connection if it is still waiting for a request when the strand
-  // gets to it; a request that arrived meanwhile is served.
-  void close_if_idle() {
+  // Closes the connection if the strand finds it still reclaimable; a request
+  // that completed meanwhile is served.
+  void reclaim() {
     closing_.store(true);
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->waiting_for_request_.load())
-        self->shutdown();
-      else
-        self->closing_.store(false);
+      self->closing_.store(false);
+      if (self->reclaim_rank(now_ticks())) self->shutdown();
     });
   }
 
@@ -251,7 +270,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // (write() sees `stopping` and drops keep-alive).
   void close_when_idle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->waiting_for_request_.load()) self->shutdown();
+      if (self->phase_.load() != Phase::busy) self->shutdown();
     });
   }
 
@@ -260,13 +279,28 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  enum class Phase { busy, waiting, body };
+
+  void enter(Phase phase) {
+    if (phase == Phase::body) body_received_.store(0);
+    since_.store(now_ticks());
+    phase_.store(phase);
+  }
+
+  // Below the minimum body rate since the body started (the grace aside).
+  bool lagging(std::int64_t now) const {
+    double rate = static_cast<double>(server_.options.body_min_rate);
+    if (rate <= 0) return false;
+    double elapsed = std::chrono::duration<double>(Clock::duration(now - since_.load())).count();
+    return static_cast<double>(body_received_.load()) < rate * elapsed;
+  }
+
   // Waits for the first byte of the next request under the idle timeout; the
   // header deadline starts with that byte.
   void read() {
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
-    idle_since_.store(now_ticks());
-    waiting_for_request_.store(true);
+    enter(Phase::waiting);
     if (buffer_.size() > 0) {  // the client sent the next request right behind the last one
       read_header();
       return;
@@ -291,17 +325,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec) {
     if (ec == beast::error::timeout && !closed_) {
-      server_.note_slow_sender(remote_, "request headers not complete within " +
-                                            std::to_string(server_.options.header_timeout.count()) + " s");
+      server_.note_slow_sender(remote_,
+                               "request headers not complete within " + seconds_text(server_.options.header_timeout));
     }
     if (read_failed(ec)) return;
-    waiting_for_request_.store(false);
     if (parser_->is_done()) {
+      enter(Phase::busy);
       on_request();
       return;
     }
+    enter(Phase::body);
     body_started_ = Clock::now();
-    body_received_ = 0;
     if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
       // The client waits for this before sending the body.
       stream_.expires_after(server_.options.write_timeout);
@@ -311,6 +345,7 @@ class Session : public std::enable_shared_from_this<Session> {
                            self->shutdown();
                            return;
                          }
+                         self->enter(Phase::body);
                          self->body_started_ = Clock::now();
                          self->read_body();
                        });
@@ -325,7 +360,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto allowed = std::chrono::duration_cast<Clock::duration>(server_.options.body_grace);
     if (server_.options.body_min_rate > 0) {
       allowed += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-          static_cast<double>(body_received_) / static_cast<double>(server_.options.body_min_rate)));
+          static_cast<double>(body_received_.load()) / static_cast<double>(server_.options.body_min_rate)));
     }
     stream_.expires_at(body_started_ + allowed);
     bhttp::async_read_some(stream_, buffer_, *parser_,
@@ -335,15 +370,17 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_body(beast::error_code ec, std::size_t n) {
     if (ec == beast::error::timeout && !closed_) {
       server_.note_slow_sender(remote_, "request body slower than " + std::to_string(server_.options.body_min_rate) +
-                                            " bytes/s after " + std::to_string(server_.options.body_grace.count()) +
-                                            " s (" + std::to_string(body_received_) + " bytes received)");
+                                            " bytes/s after " + seconds_text(server_.options.body_grace) + " (" +
+                                            std::to_string(body_received_.load()) + " bytes received)");
     }
     if (read_failed(ec)) return;
     body_received_ += n;
-    if (parser_->is_done())
+    if (parser_->is_done()) {
+      enter(Phase::busy);
       on_request();
-    else
+    } else {
       read_body();
+    }
   }
 
   // Ends the connection for a failed read, answering what deserves an answer.
@@ -441,7 +478,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write_error_and_close(int status, const std::string& message) {
-    waiting_for_request_.store(false);
+    enter(Phase::busy);
     Response r = json_error(status, message);
     r.close_connection = true;
     write(std::move(r));
@@ -450,7 +487,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void shutdown() {
     if (closed_) return;
     closed_ = true;
-    waiting_for_request_.store(false);
+    enter(Phase::busy);
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
@@ -466,13 +503,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool closed_ = false;
-  Clock::time_point body_started_;
-  std::size_t body_received_ = 0;
+  Clock::time_point body_started_;  // the body's deadline counts from here
   std::string remote_;
   // Read by the accept strand to choose a connection to close at the cap.
-  std::atomic<bool> waiting_for_request_{false};
+  std::atomic<Phase> phase_{Phase::busy};
+  std::atomic<std::int64_t> since_{0};  // when the phase began, in Clock ticks
+  std::atomic<std::size_t> body_received_{0};
   std::atomic<bool> closing_{false};
-  std::atomic<std::int64_t> idle_since_{0};
 };
 
 void Server::Impl::do_accept() {
@@ -497,26 +534,50 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   }
   session->start();
   if (open > max_connections && !close_idlest(session.get())) {
-    // Every connection is busy: leave new ones in the listen backlog (the
-    // kernel holds them without a descriptor of ours) until one closes.
-    std::lock_guard lock(mutex);
-    if (sessions.size() > max_connections) {
-      waiting_for_room = true;
-      all_busy.note(
-          [&] {
-            log->warn(
-                "connection cap reached ({} open, --max-connections {}) and none is idle: new connections wait until "
-                "one closes",
-                sessions.size(), max_connections);
-          },
-          [this](std::size_t n) {
-            log->warn("connection cap: all connections busy {} more times in the last {} s", n,
-                      kWarningInterval.count());
-          });
-      return;
-    }
+    all_busy.note(
+        [&] {
+          log->warn(
+              "connection cap reached ({} open, --max-connections {}) and none is idle: new connections wait until "
+              "one closes or turns idle",
+              open, max_connections);
+        },
+        [this](std::size_t n) {
+          log->warn("connection cap: all connections busy {} more times in the last {} s", n, kWarningInterval.count());
+        });
+    wait_for_room();
+    return;
   }
   do_accept();
+}
+
+// Every connection is busy: new ones stay in the listen backlog (the kernel
+// holds them without a descriptor of ours) until a connection closes (forget
+// resumes at once) or one turns reclaimable, say a long-poll answered and now
+// idle (checked here on a timer, since that changes no count).
+void Server::Impl::wait_for_room() {
+  bool room = false;
+  {
+    std::lock_guard lock(mutex);
+    room = sessions.size() <= max_connections;
+    auto now = now_ticks();
+    for (auto it = sessions.begin(); !room && it != sessions.end(); ++it)
+      room = it->second->reclaim_rank(now).has_value();
+    waiting_for_room = !room;
+  }
+  if (room) {
+    do_accept();
+    return;
+  }
+  accept_pause.expires_after(kRoomCheck);
+  accept_pause.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    bool still_waiting = false;
+    {
+      std::lock_guard lock(mutex);
+      still_waiting = waiting_for_room;
+    }
+    if (still_waiting) wait_for_room();
+  });
 }
 
 // Out of descriptors (or kernel memory): retrying at once would fail again and
@@ -549,28 +610,37 @@ void Server::Impl::pause_accepting(const beast::error_code& ec) {
   });
 }
 
-// Closes the connection that has waited longest for its next request. Parked
-// long-polls and requests in flight are never chosen: they are busy by design.
+// Closes the connection Session::reclaim_rank puts first: the longest idle
+// keep-alive, else the longest lagging body. Parked long-polls and requests in
+// flight are never chosen: they are busy by design.
 // `keep` is the connection just accepted, which must not make room for itself.
 bool Server::Impl::close_idlest(const Session* keep) {
   std::shared_ptr<Session> idlest;
+  std::pair<int, std::int64_t> best{};
+  auto now = now_ticks();
   {
     std::lock_guard lock(mutex);
     for (auto& [ptr, session] : sessions) {
-      if (ptr != keep && session->idle() && (!idlest || session->idle_since() < idlest->idle_since())) idlest = session;
+      if (ptr == keep) continue;
+      auto rank = session->reclaim_rank(now);
+      if (rank && (!idlest || *rank < best)) {
+        idlest = session;
+        best = *rank;
+      }
     }
   }
   if (!idlest) return false;
-  idlest->close_if_idle();
+  idlest->reclaim();
   made_room.note(
       [&] {
         log->info(
-            "connection cap ({}, --max-connections) reached: closing the idlest keep-alive connection for each "
-            "new one",
+            "connection cap ({}, --max-connections) reached: closing the idlest connection (waiting for a "
+            "request, else sending a body below --body-min-rate) for each new one",
             max_connections);
       },
       [this](std::size_t n) {
-        log->info("connection cap: closed {} more idle connections in the last {} s", n, kWarningInterval.count());
+        log->info("connection cap: closed {} more connections to make room in the last {} s", n,
+                  kWarningInterval.count());
       });
   return true;
 }

@@ -56,18 +56,19 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{120};  // waiting for the first byte of the next request
   // Connections open at once; 0 derives it from RLIMIT_NOFILE less
   // `reserved_fds` (see default_max_connections). A new connection at the cap
-  // closes the connection that has waited longest for its next request; when
-  // every connection is busy (a request in flight, a parked long-poll) new ones
-  // wait in the listen backlog until one closes.
+  // closes the connection that has waited longest for its next request (or,
+  // with none idle, the one sending a body below body_min_rate the longest);
+  // when every connection is busy (a request in flight, a parked long-poll)
+  // new ones wait in the listen backlog until one closes.
   std::size_t max_connections = 0;
   // Descriptors kept for everything but client connections: SQLite files, the
   // log, the event loop, the listening socket.
   std::size_t reserved_fds = 64;
-  std::chrono::seconds header_timeout{10};  // from a request's first byte to the end of its headers
+  std::chrono::milliseconds header_timeout{10000};  // from a request's first byte to the end of its headers
   // A body may take `body_grace` plus one second per `body_min_rate` bytes
   // received: a sender that keeps up at least that average rate is never cut,
   // one that declares a large body and stalls is closed after the grace.
-  std::chrono::seconds body_grace{10};
+  std::chrono::milliseconds body_grace{10000};
   std::size_t body_min_rate = 4096;        // bytes per second; 0: the whole body within body_grace
   std::chrono::seconds write_timeout{30};  // a client that does not read its answer is closed
 };
