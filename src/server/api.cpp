@@ -690,6 +690,7 @@ void Api::park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply
     waiters_.emplace(waiter->filter.agent_id, waiter);
   }
   parked = true;
+  logger()->debug("long-poll parked for agent {} (up to {} s)", waiter->filter.agent_id, wait.count());
   std::weak_ptr<Waiter> weak = waiter;
   scheduler_(wait, [this, weak] {
     if (auto w = weak.lock()) expire(w);
@@ -734,7 +735,9 @@ void Api::notify(const std::vector<std::string>& agent_ids) {
     for (const auto& waiter : woken) {
       if (waiter->done.load()) continue;
       try {
-        if (!store_.list_orders(waiter->filter).empty()) expire(waiter);
+        if (store_.list_orders(waiter->filter).empty()) continue;
+        logger()->debug("long-poll for agent {} woken by an order", waiter->filter.agent_id);
+        expire(waiter);
       } catch (const std::exception& e) {
         logger()->error("long-poll wake-up failed: {}", e.what());
       }
@@ -749,6 +752,7 @@ void Api::shutdown() {
     shutting_down_ = true;
     for (auto& [id, waiter] : waiters_) all.push_back(waiter);
   }
+  if (!all.empty()) logger()->info("answering {} parked long-poll(s) before stopping", all.size());
   for (const auto& waiter : all) expire(waiter);
 }
 

@@ -539,26 +539,27 @@ TEST(ServerOrders, ConcurrentAcceptsHaveOneWinner) {
 // -------------------------------------------------------------- long-poll
 
 TEST(ServerLongPoll, AnswersWhenAnOrderArrives) {
-  Market m({"--threads", "1"});
-  const std::string url = "/api/orders?agent_id=" + m.seller.id + "&role=seller&status=pending&wait=25";
-  auto started = std::chrono::steady_clock::now();
+  Market m({"--threads", "1", "--log-level", "debug"});
+  const std::string url = "/api/orders?agent_id=" + m.seller.id + "&role=seller&status=pending&wait=30";
   auto waiting = std::async(std::launch::async, [&] {
     Api api(m.server.url());
-    return api.get(url);
+    return api.get(url, m.seller.key);
   });
+  ASSERT_TRUE(
+      m.server.process().wait_for_output("long-poll parked for agent " + m.seller.id, std::chrono::seconds(20)));
   // The parked request holds no thread: a one-thread server still answers.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   EXPECT_EQ(m.api.get("/api/health").status, 200);
+  ASSERT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   std::string order = place_order(m.api, m.buyer, m.gig);
   auto r = waiting.get();
-  auto waited = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(r.status, 200);
   ASSERT_EQ(r.body["orders"].size(), 1u);
   EXPECT_EQ(r.body["orders"][0]["id"], order);
-  EXPECT_LT(waited, std::chrono::seconds(20));  // woken by the order, not by the 25 s deadline
+  // Woken by the order, not by the 30 s deadline.
+  EXPECT_NE(m.server.process().stderr_text().find("long-poll for agent " + m.seller.id + " woken by an order"),
+            std::string::npos);
   // With a matching order already there, wait answers at once.
-  EXPECT_EQ(m.api.get(url).body["orders"].size(), 1u);
+  EXPECT_EQ(m.api.get(url, m.seller.key).body["orders"].size(), 1u);
 }
 
 TEST(ServerLongPoll, ReturnsEmptyWhenTheWaitExpires) {
@@ -569,16 +570,23 @@ TEST(ServerLongPoll, ReturnsEmptyWhenTheWaitExpires) {
 }
 
 TEST(ServerLongPoll, ShutdownAnswersParkedRequests) {
-  Market m;
+  Market m({"--log-level", "debug"});
   auto waiting = std::async(std::launch::async, [&] {
     Api api(m.server.url());
-    return api.get("/api/orders?agent_id=" + m.seller.id + "&role=seller&status=pending&wait=30");
+    return api.get("/api/orders?agent_id=" + m.seller.id + "&role=seller&status=pending&wait=30", m.seller.key);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Stop only once the server says the request is parked, and while it is unanswered.
+  ASSERT_TRUE(
+      m.server.process().wait_for_output("long-poll parked for agent " + m.seller.id, std::chrono::seconds(20)));
+  ASSERT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   m.server.process().signal(SIGTERM);
   auto r = waiting.get();
   EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, (json{{"orders", json::array()}}));
   EXPECT_EQ(m.server.process().wait_exit(std::chrono::seconds(10)), 0);
+  // Answered by the shutdown (the process is gone long before the 30 s deadline could).
+  EXPECT_NE(m.server.process().stderr_text().find("answering 1 parked long-poll(s) before stopping"),
+            std::string::npos);
 }
 
 // -------------------------------------------------------------- process
