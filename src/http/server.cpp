@@ -242,17 +242,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // request being handled (a parked long-poll) or answered is never chosen.
   std::optional<std::pair<int, std::int64_t>> reclaim_rank(std::int64_t now) const {
     if (closing_.load()) return std::nullopt;
-    auto since = since_.load();
-    switch (phase_.load()) {
-      case Phase::waiting:
-        return std::pair{0, since};
-      case Phase::body:
-        if (lagging(now)) return std::pair{1, since};
-        return std::nullopt;
-      case Phase::busy:
-        break;
-    }
-    return std::nullopt;
+    return rank(now);
   }
 
   // Closes the connection if the strand finds it still reclaimable; a request
@@ -260,8 +250,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void reclaim() {
     closing_.store(true);
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      self->closing_.store(false);
-      if (self->reclaim_rank(now_ticks())) self->shutdown();
+      if (self->rank(now_ticks()))
+        self->shutdown();
+      else
+        self->closing_.store(false);
     });
   }
 
@@ -285,6 +277,21 @@ class Session : public std::enable_shared_from_this<Session> {
     if (phase == Phase::body) body_received_.store(0);
     since_.store(now_ticks());
     phase_.store(phase);
+  }
+
+  // reclaim_rank without the check for a close already on its way.
+  std::optional<std::pair<int, std::int64_t>> rank(std::int64_t now) const {
+    auto since = since_.load();
+    switch (phase_.load()) {
+      case Phase::waiting:
+        return std::pair{0, since};
+      case Phase::body:
+        if (lagging(now)) return std::pair{1, since};
+        return std::nullopt;
+      case Phase::busy:
+        break;
+    }
+    return std::nullopt;
   }
 
   // Below the minimum body rate since the body started (the grace aside).
@@ -533,21 +540,36 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     open = sessions.size();
   }
   session->start();
-  if (open > max_connections && !close_idlest(session.get())) {
-    all_busy.note(
-        [&] {
-          log->warn(
-              "connection cap reached ({} open, --max-connections {}) and none is idle: new connections wait until "
-              "one closes or turns idle",
-              open, max_connections);
-        },
-        [this](std::size_t n) {
-          log->warn("connection cap: all connections busy {} more times in the last {} s", n, kWarningInterval.count());
-        });
-    wait_for_room();
+  if (open <= max_connections) {
+    do_accept();
     return;
   }
-  do_accept();
+  if (close_idlest(session.get())) {
+    made_room.note(
+        [&] {
+          log->info(
+              "connection cap ({}, --max-connections) reached: closing the idlest connection (waiting for a "
+              "request, else sending a body below --body-min-rate) for each new one",
+              max_connections);
+        },
+        [this](std::size_t n) {
+          log->info("connection cap: closed {} more connections to make room in the last {} s", n,
+                    kWarningInterval.count());
+        });
+    do_accept();
+    return;
+  }
+  all_busy.note(
+      [&] {
+        log->warn(
+            "connection cap reached ({} open, --max-connections {}) and none is idle: new connections wait until "
+            "one closes or turns idle",
+            open, max_connections);
+      },
+      [this](std::size_t n) {
+        log->warn("connection cap: all connections busy {} more times in the last {} s", n, kWarningInterval.count());
+      });
+  wait_for_room();
 }
 
 // Every connection is busy: new ones stay in the listen backlog (the kernel
@@ -631,17 +653,6 @@ bool Server::Impl::close_idlest(const Session* keep) {
   }
   if (!idlest) return false;
   idlest->reclaim();
-  made_room.note(
-      [&] {
-        log->info(
-            "connection cap ({}, --max-connections) reached: closing the idlest connection (waiting for a "
-            "request, else sending a body below --body-min-rate) for each new one",
-            max_connections);
-      },
-      [this](std::size_t n) {
-        log->info("connection cap: closed {} more connections to make room in the last {} s", n,
-                  kWarningInterval.count());
-      });
   return true;
 }
 

@@ -150,6 +150,7 @@ TEST(ServerHostileClients, OutOfDescriptorsTheServerBacksOffInsteadOfSpinning) {
   EXPECT_GE(failures, 1u);
   EXPECT_LE(failures, 2u) << server.process().stderr_text().substr(0, 2000);
   EXPECT_NE(server.process().stderr_text().find("ulimit -n"), std::string::npos);
+  EXPECT_EQ(server.log_lines_with("connection cap"), 0u);
 }
 
 TEST(ServerHostileClients, SlowHeadersAreClosedAtTheHeaderTimeoutFlag) {
