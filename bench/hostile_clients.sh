@@ -59,6 +59,8 @@ run_case() {  # mode, connections
   t1=$(date +%s.%N)
   c1=$(cpu_ticks "$pid")
   l1=$(stat -c %s "$log")
+  local fds_during
+  fds_during=$(ls "/proc/$pid/fd" | wc -l)
   wait "$client" || true
   local elapsed
   elapsed=$(echo "$t1 - $t0" | bc)
@@ -67,7 +69,7 @@ run_case() {  # mode, connections
     "$(stat -c %s "$log")" "$(wc -l <"$log")"
   echo "normal requests meanwhile (status seconds): ${probes[*]}"
   sed 's/^/attacker: /' "$work/client-$mode.out"
-  echo "server open descriptors at the end: $(ls "/proc/$pid/fd" | wc -l)"
+  echo "server open descriptors during the attack: $fds_during (limit $FD_LIMIT)"
   echo "last log lines:"
   tail -n 3 "$log" | cut -c1-240 | sed 's/^/  /'
   kill -TERM "$pid" 2>/dev/null || true
