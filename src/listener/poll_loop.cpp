@@ -53,7 +53,8 @@ void PollLoop::maybe_housekeeping() {
 // only orders that cannot be taken, which would spin.
 PollLoop::Step PollLoop::start_pass(const Cancellation& shutdown) {
   if (pages_) {
-    status_.set_problems(kStatusEntry, pass_unreadable_);
+    previous_unreadable_ = pass_unreadable_;
+    status_.set_problems(kStatusEntry, pass_unreadable_);  // what this pass found, no longer what earlier ones did
     bool spin_risk = pass_listed_ > 0 && pass_taken_ == 0 && sink_.has_free_worker();
     bool more_may_wait = pass_taken_ > 0 && sink_.has_free_worker();
     bool go_on = options_.long_poll_seconds > 0 ? !spin_risk : more_may_wait;
@@ -119,13 +120,19 @@ PollLoop::Step PollLoop::take_listed(const Cancellation& shutdown) {
   return Step::Continue;
 }
 
+// Logged once each, and shown in the status at once (with what the last
+// complete pass found, until this pass completes).
 void PollLoop::report_unreadable(const std::vector<std::string>& unreadable) {
+  if (unreadable.empty()) return;
   for (const auto& what : unreadable) {
     pass_unreadable_.push_back(what);
     if (logged_unreadable_.size() > 10000) logged_unreadable_.clear();  // bounded; at worst a line is logged again
     if (logged_unreadable_.insert(what).second)
       logger()->warn("skipping {}; the other orders are taken as usual", what);
   }
+  std::set<std::string> shown(previous_unreadable_.begin(), previous_unreadable_.end());
+  shown.insert(pass_unreadable_.begin(), pass_unreadable_.end());
+  status_.set_problems(kStatusEntry, {shown.begin(), shown.end()});
 }
 
 }  // namespace gigent::listener

@@ -74,6 +74,7 @@ class PollLoop {
   int pass_taken_ = 0;
   int failures_ = 0;
   std::vector<std::string> pass_unreadable_;
+  std::vector<std::string> previous_unreadable_;
   std::set<std::string> logged_unreadable_;  // each logged once, not every pass
   std::chrono::steady_clock::time_point last_housekeeping_;
 };

@@ -58,7 +58,8 @@ PollResult OrderPages::next(int taken) {
 void OrderPages::read_rows(const nlohmann::json& rows, PollResult& out) {
   for (const auto& order : rows) {
     if (!order.is_object()) {
-      out.unreadable.push_back("a " + std::string(order.type_name()) + " in the " + status_ + " list, not an order");
+      out.unreadable.push_back("a row of type " + std::string(order.type_name()) + " in the " + status_ +
+                               " list, not an order");
       continue;
     }
     auto id = order.find("id");
