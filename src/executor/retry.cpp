@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 
+#include "common/backoff.h"
+
 namespace gigent::executor {
 
 JitterFn random_jitter() {
