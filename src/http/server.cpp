@@ -14,6 +14,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -27,48 +28,15 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%' && i + 2 < in.size()) {
-      int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plus_is_space && c == '+' ? ' ' : c);
-  }
-  return out;
-}
-
-void split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
-  auto q = target.find('?');
-  path = percent_decode(target.substr(0, q), false);
-  if (q == std::string_view::npos) return;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    if (!pair.empty()) {
-      auto eq = pair.find('=');
-      std::string key = percent_decode(pair.substr(0, eq), true);
-      std::string value = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
-      query[key] = value;
-    }
-    if (amp == std::string_view::npos) break;
-    rest = rest.substr(amp + 1);
-  }
+// Splits a request target into its decoded path and query parameters ('+' in
+// the query is a space). False for a target that is not a valid URI reference
+// (a stray '%', say), which the caller answers with 400.
+bool split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
+  const auto parsed = boost::urls::parse_uri_reference(target);
+  if (!parsed) return false;
+  path = parsed->path();
+  for (const auto& param : parsed->params()) query[param.key] = param.value;
+  return true;
 }
 
 std::string error_body(const std::string& message) {
@@ -412,7 +380,10 @@ class Session : public std::enable_shared_from_this<Session> {
     Request request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
-    split_target(request.target, request.path, request.query);
+    if (!split_target(request.target, request.path, request.query)) {
+      write_error_and_close(400, "Malformed request target: not a valid URI reference");
+      return;
+    }
     for (const auto& field : message) {
       std::string name(field.name_string());
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
