@@ -24,7 +24,12 @@ DeliveryResult deliver_once(marketplace::MarketplaceClient& client, const std::s
         status == "resolved")
       return {DeliveryOutcome::AlreadyDelivered, ""};
     if (status == "cancelled" || status == "rejected") return {DeliveryOutcome::OrderClosed, "order is " + status};
+    // Still open for delivery, and the backend said no to this very request.
+    if (status == "in_progress" || status == "accepted") return {DeliveryOutcome::Refused, result.error};
+  } else if (current.status == 404) {
+    return {DeliveryOutcome::Refused, result.error + " (the order is not found)"};
   }
+  // The read-back failed or makes no sense: nothing is known for sure, try later.
   return {DeliveryOutcome::Failed, result.error};
 }
 

@@ -147,7 +147,8 @@ void Engine::Impl::write_state_file() {
         nlohmann::json item = {{"order_id", r.order_id},
                                {"attempts", r.attempts},
                                {"last_error", r.last_error},
-                               {"updated_at", r.updated_at}};
+                               {"updated_at", r.updated_at},
+                               {"next_attempt_at", r.next_attempt_at}};
         if (r.state == JobState::AwaitingDelivery)
           awaiting.push_back(item);
         else if (r.state == JobState::Poison)

@@ -4,10 +4,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include <csignal>
+#include <ctime>
 #include <sstream>
 
 #include "boot/credentials.h"
 #include "common/fs.h"
+#include "common/status_registry.h"
 #include "engine/engine.h"
 #include "listener/poller.h"
 #include "marketplace/client.h"
@@ -146,7 +148,15 @@ std::string render_status(const nlohmann::json& s) {
           : std::string(key) == "failed_orders"   ? "Failed orders (given up):"
                                                   : "Orders waiting for a retry:")
       << "\n";
-    for (auto& item : list) o << "  - " << item.value("order_id", "") << "  " << item.value("last_error", "") << "\n";
+    for (auto& item : list) {
+      o << "  - " << item.value("order_id", "") << "  " << item.value("last_error", "");
+      if (std::string(key) == "retrying_orders" && item.value("next_attempt_at", 0LL) > 0)
+        o << " (attempt " << item.value("attempts", 0) << "; next try at "
+          << iso8601(
+                 std::chrono::system_clock::from_time_t(static_cast<std::time_t>(item.value("next_attempt_at", 0LL))))
+          << ")";
+      o << "\n";
+    }
   }
   return o.str();
 }
