@@ -104,7 +104,9 @@ class FaultSuite : public ::testing::Test {
       // The proxy counts once the backend's answer is back, a moment after the row changes.
       FaultProxy::wait_until([&] { return via->deliveries(order_id) >= 1; }, 5s);
       EXPECT_EQ(via->deliveries(order_id), 1) << order_id;
-      if (posts >= 0) EXPECT_EQ(via->deliver_posts(order_id), posts) << order_id << " was sent more than once";
+      if (posts >= 0) {
+        EXPECT_EQ(via->deliver_posts(order_id), posts) << order_id << ": delivery POSTs";
+      }
     }
   }
 
