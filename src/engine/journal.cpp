@@ -78,7 +78,10 @@ std::string process_start_token(int pid) {
         std::getline(f, id);
         return id;
       }();
-      return boot_id + ":" + field;
+      std::string token = boot_id;
+      token += ':';
+      token += field;
+      return token;
     }
   }
   return "";
