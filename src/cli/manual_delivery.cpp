@@ -62,9 +62,8 @@ int deliver_kept_result(const config::Config& config, const std::string& backend
         return engine::kExitFailure;
       case delivery::DeliveryOutcome::Refused:
         std::cerr << "error: the marketplace refused the delivery of order " << order_id << ": " << outcome.error
-                  << "; the result stays kept in the journal, but sending it again would be refused the same way
-                     ";
-            return engine::kExitFailure;
+                  << "; the result stays kept in the journal, but sending it again would be refused the same way\n";
+        return engine::kExitFailure;
     }
   } catch (const engine::JournalError& e) {
     std::cerr << "error: " << e.what() << "\n";
