@@ -58,8 +58,11 @@ struct ExecutionSection {
   std::string provider = "anthropic";  // anthropic | openai
   std::string model = "claude-sonnet-4-5";
   std::string system_prompt;
-  double temperature = 0.7;          // 0..2 (anthropic: 0..1)
-  int max_tokens = 4096;             // 1..200000
+  double temperature = 0.7;  // 0..2 (anthropic: 0..1)
+  int max_tokens = 4096;     // 1..200000
+  // Orders whose prompt is estimated (bytes/4) above this are not run. 0: by
+  // provider, the model's context less max_tokens (anthropic 200000, openai 128000).
+  int max_input_tokens = 0;          // 0 or 1..10000000
   std::string api_key;               // empty: ANTHROPIC_API_KEY / OPENAI_API_KEY
   std::string base_url;              // empty: the provider's public endpoint
   int timeout_seconds = 120;         // per HTTP attempt (as the official SDKs), 1..3600

@@ -759,8 +759,8 @@ const std::vector<std::string_view> kRuntimeKeys = {
     "poll_interval_seconds", "auto_accept",         "max_concurrent_orders", "shutdown_grace_seconds",
     "max_order_attempts",    "failed_order_action", "allow_replicas",        "long_poll_seconds"};
 const std::vector<std::string_view> kExecutionKeys = {
-    "provider", "model",           "system_prompt",           "temperature", "max_tokens", "api_key",
-    "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries"};
+    "provider", "model",           "system_prompt",           "temperature", "max_tokens",      "api_key",
+    "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries", "max_input_tokens"};
 const std::vector<std::string_view> kDeliveryKeys = {"format", "auto_deliver", "truncation_marker"};
 const std::vector<std::string_view> kHeartbeatKeys = {"enabled", "interval_seconds"};
 const std::vector<std::string_view> kLoggingKeys = {"level", "format"};
@@ -922,6 +922,7 @@ void Loader::read_execution(const Section& root) {
     read_number(*execution, "temperature", out.temperature, 0, 2);
   }
   read_int(*execution, "max_tokens", out.max_tokens, 1, 200000);
+  read_int(*execution, "max_input_tokens", out.max_input_tokens, 1, 10000000);
   // An unset ${VAR} here is fine: the provider's own variable is used later.
   read_string(*execution, "api_key", out.api_key,
               {.secret = true, .allow_unset_env = true, .expected = "an API key string"});

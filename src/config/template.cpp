@@ -96,6 +96,10 @@ execution:
   temperature: 0.7
   # Maximum length of one answer in tokens, 1..200000.
   max_tokens: 4096
+  # Largest order prompt (brief + input data) run, in tokens estimated as
+  # bytes/4; larger orders are refused and the buyer told why. Default: the
+  # model's context less max_tokens (anthropic 200000, openai 128000).
+  # max_input_tokens: 100000
   # API key. Empty: read ANTHROPIC_API_KEY or OPENAI_API_KEY (by provider)
   # from the environment. To name another variable: api_key: ${MY_LLM_KEY}
   api_key: ""

@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 namespace gigent::engine {
 
@@ -48,16 +50,58 @@ JobRecord read_row(Statement& s) {
   r.next_attempt_at = sqlite3_column_int64(s.stmt, 7);
   r.updated_at = s.column_text(8);
   r.owner_pid = sqlite3_column_int(s.stmt, 9);
+  r.owner_start = s.column_text(10);
   return r;
 }
 }  // namespace
 
 constexpr const char* kColumns =
     "order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, next_attempt_at, updated_at, "
-    "owner_pid";
+    "owner_pid, owner_start";
+
+std::string process_start_token(int pid) {
+  if (pid <= 0) return "";
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return "";
+  // Field 2 (the command name) may hold spaces and parentheses: fields are
+  // counted from the last ')'. starttime is field 22.
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream rest(line.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) {
+      static const std::string boot_id = [] {
+        std::ifstream f("/proc/sys/kernel/random/boot_id");
+        std::string id;
+        std::getline(f, id);
+        return id;
+      }();
+      std::string token = boot_id;
+      token += ':';
+      token += field;
+      return token;
+    }
+  }
+  return "";
+}
+
+namespace {
+const std::string& this_process_token() {
+  static const std::string token = process_start_token(::getpid());
+  return token;
+}
+}  // namespace
+
+bool owned_by_this_process(const JobRecord& record) {
+  return record.owner_pid == ::getpid() && (record.owner_start.empty() || record.owner_start == this_process_token());
+}
 
 bool held_by_another_live_process(const JobRecord& record) {
-  if (record.owner_pid <= 0 || record.owner_pid == ::getpid()) return false;
+  if (record.owner_pid <= 0 || owned_by_this_process(record)) return false;
+  if (!record.owner_start.empty()) return process_start_token(record.owner_pid) == record.owner_start;
+  // A record from before start tokens were kept: the pid is all there is.
   return ::kill(record.owner_pid, 0) == 0 || errno == EPERM;
 }
 
@@ -101,6 +145,12 @@ Journal::Journal(const std::string& path) : path_(path) {
       has_owner = sqlite3_step(s.stmt) == SQLITE_ROW;
     }
     if (!has_owner) exec("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0");
+    bool has_owner_start = false;
+    {
+      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_start'"));
+      has_owner_start = sqlite3_step(s.stmt) == SQLITE_ROW;
+    }
+    if (!has_owner_start) exec("ALTER TABLE jobs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''");
   } catch (...) {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     sqlite3_close(db_);
@@ -136,8 +186,10 @@ std::optional<JobRecord> Journal::get(const std::string& order_id) {
   std::lock_guard lock(mutex_);
   Statement s(prepared((std::string("SELECT ") + kColumns + " FROM jobs WHERE order_id = ?").c_str()));
   s.text(1, order_id);
-  if (sqlite3_step(s.stmt) == SQLITE_ROW) return read_row(s);
-  return std::nullopt;
+  int rc = sqlite3_step(s.stmt);
+  if (rc == SQLITE_ROW) return read_row(s);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  throw JournalError("cannot read order " + order_id + " from " + path_ + ": " + sqlite3_errmsg(db_));
 }
 
 JobRecord Journal::get_or_new(const std::string& order_id) {
@@ -158,6 +210,7 @@ void bind_record(Statement& s, const JobRecord& r) {
   s.text(7, r.last_error);
   s.integer(8, r.next_attempt_at);
   s.integer(9, ::getpid());
+  s.text(10, this_process_token());
 }
 }  // namespace
 
@@ -167,9 +220,10 @@ bool Journal::create(const JobRecord& r) {
 
 void Journal::forget_if_ours(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared("DELETE FROM jobs WHERE order_id = ? AND owner_pid = ?"));
+  Statement s(prepared("DELETE FROM jobs WHERE order_id = ? AND owner_pid = ? AND owner_start IN ('', ?)"));
   s.text(1, order_id);
   s.integer(2, ::getpid());
+  s.text(3, this_process_token());
   if (sqlite3_step(s.stmt) != SQLITE_DONE) throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
 }
 
@@ -179,10 +233,11 @@ void Journal::put(const JobRecord& r) {
 
 int Journal::write(const JobRecord& r, const std::string& insert_verb) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared(insert_verb +
-                       " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-                       "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                       "datetime('now'))"));
+  Statement s(
+      prepared(insert_verb +
+               " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+               "last_error, next_attempt_at, owner_pid, owner_start, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+               "?, datetime('now'))"));
   bind_record(s, r);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
@@ -207,8 +262,25 @@ std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
   sql += ") ORDER BY updated_at";
   Statement s(prepared(sql));
   for (std::size_t i = 0; i < states.size(); ++i) s.text(static_cast<int>(i + 1), to_string(states[i]));
-  while (sqlite3_step(s.stmt) == SQLITE_ROW) out.push_back(read_row(s));
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) out.push_back(read_row(s));
+  if (rc != SQLITE_DONE) throw JournalError("cannot read the order journal " + path_ + ": " + sqlite3_errmsg(db_));
   return out;
+}
+
+bool Journal::take_over(const JobRecord& seen) {
+  std::lock_guard lock(mutex_);
+  Statement s(
+      prepared("UPDATE jobs SET owner_pid = ?, owner_start = ?, updated_at = datetime('now') "
+               "WHERE order_id = ? AND owner_pid = ? AND owner_start = ?"));
+  s.integer(1, ::getpid());
+  s.text(2, this_process_token());
+  s.text(3, seen.order_id);
+  s.integer(4, seen.owner_pid);
+  s.text(5, seen.owner_start);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE)
+    throw JournalError("cannot update order " + seen.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
+  return sqlite3_changes(db_) == 1;
 }
 
 }  // namespace gigent::engine

@@ -23,6 +23,7 @@ struct ApiResult {
   int status = 0;          // 0: no HTTP response (connection refused, timeout, ...)
   nlohmann::json body;     // parsed JSON, or null when the body was not JSON
   std::string error;       // empty on 2xx; otherwise what went wrong, for logs
+  bool cancelled = false;  // the transfer was stopped by its Cancellation (shutdown): never retried
   bool too_large = false;  // the answer passed the size limit (a smaller page may fit)
   bool ok() const { return status >= 200 && status < 300 && error.empty(); }
   bool transport_failed() const { return status == 0; }
