@@ -3,6 +3,7 @@
 // scripted transport, and through the code that reads them: the poller, the
 // heartbeat, delivery's read-back and the agent check. Nothing may throw past
 // its caller or mistake garbage for success.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -135,7 +136,7 @@ TEST(BackendResponses, AHugeOrderPageIsReadWhole) {
   Fixture f;
   nlohmann::json orders = nlohmann::json::array();
   for (int i = 0; i < 50; ++i)
-    orders.push_back({{"id", "o" + std::to_string(i)}, {"status", "pending"}, {"brief", std::string(100000, 'b')}});
+    orders.push_back({{"id", fmt::format("o{}", i)}, {"status", "pending"}, {"brief", std::string(100000, 'b')}});
   f.transport->push(200, nlohmann::json{{"orders", orders}}.dump());
   listener::Poller poller(f.client, "agent");
   auto result = poller.fetch("pending", 0);
