@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "server/page_cache.h"
 #include "server/store.h"
 
 namespace gigent::server {
@@ -47,6 +48,10 @@ class Api {
 
  private:
   http::Response route(http::Request& request, http::Reply& reply, bool& parked);
+  http::Response route_agents(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_gigs(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_orders(const http::Request& request, const std::vector<std::string>& parts, http::Reply& reply,
+                              bool& parked);
   void park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply, bool& parked);
   void notify(const std::vector<std::string>& agent_ids);
   void expire(const std::shared_ptr<Waiter>& waiter);
@@ -88,16 +93,7 @@ class Api {
   std::unordered_multimap<std::string, std::shared_ptr<Waiter>> waiters_;  // by agent id
   bool shutting_down_ = false;
 
-  // Order pages by filter, valid while the store's generation is unchanged:
-  // agents poll the same pending list far more often than orders change.
-  struct CachedPage {
-    std::uint64_t generation;
-    std::string body;
-    std::string etag;
-  };
-  std::shared_mutex pages_mutex_;
-  std::unordered_map<std::string, CachedPage> pages_;
-  std::size_t pages_bytes_ = 0;
+  PageCache pages_;
 };
 
 }  // namespace gigent::server

@@ -1,0 +1,91 @@
+#include <utility>
+
+#include "server/api.h"
+#include "server/api_response.h"
+
+namespace gigent::server {
+
+struct Api::Waiter {
+  std::atomic<bool> done{false};
+  http::Reply reply;
+  OrderFilter filter;
+};
+
+// --------------------------------------------------------------- Long-poll
+
+// Parks the request until an order event for the agent or the deadline. The
+// query runs once more after parking, so an order placed between the first
+// query and the parking is not missed.
+void Api::park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply, bool& parked) {
+  auto waiter = std::make_shared<Waiter>();
+  waiter->filter = std::move(filter);
+  {
+    std::lock_guard lock(waiters_mutex_);
+    if (shutting_down_) return;
+    waiter->reply = std::move(reply);
+    waiters_.emplace(waiter->filter.agent_id, waiter);
+  }
+  parked = true;
+  std::weak_ptr<Waiter> weak = waiter;
+  scheduler_(wait, [this, weak] {
+    if (auto w = weak.lock()) expire(w);
+  });
+  if (!store_.list_orders(waiter->filter).empty()) expire(waiter);
+}
+
+void Api::expire(const std::shared_ptr<Waiter>& waiter) {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    auto [first, last] = waiters_.equal_range(waiter->filter.agent_id);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == waiter) {
+        waiters_.erase(it);
+        break;
+      }
+    }
+  }
+  if (waiter->done.exchange(true)) return;
+  http::Response response;
+  try {
+    response = orders_page(waiter->filter);
+  } catch (const std::exception& e) {
+    api_logger()->error("long-poll query failed: {}", e.what());
+    response = error_response(500, "Internal server error");
+  }
+  waiter->reply(std::move(response));
+}
+
+void Api::notify(const std::vector<std::string>& agent_ids) {
+  std::vector<std::shared_ptr<Waiter>> woken;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    for (const auto& id : agent_ids) {
+      auto [first, last] = waiters_.equal_range(id);
+      for (auto it = first; it != last; ++it) woken.push_back(it->second);
+    }
+  }
+  if (woken.empty() || !scheduler_) return;
+  // Answer from the event loop, not inside the write that caused it.
+  scheduler_(std::chrono::milliseconds(0), [this, woken = std::move(woken)] {
+    for (const auto& waiter : woken) {
+      if (waiter->done.load()) continue;
+      try {
+        if (!store_.list_orders(waiter->filter).empty()) expire(waiter);
+      } catch (const std::exception& e) {
+        api_logger()->error("long-poll wake-up failed: {}", e.what());
+      }
+    }
+  });
+}
+
+void Api::shutdown() {
+  std::vector<std::shared_ptr<Waiter>> all;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    shutting_down_ = true;
+    for (auto& [id, waiter] : waiters_) all.push_back(waiter);
+  }
+  for (const auto& waiter : all) expire(waiter);
+}
+
+}  // namespace gigent::server
