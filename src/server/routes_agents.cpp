@@ -7,11 +7,12 @@ namespace gigent::server {
 http::Response Api::register_agent(const http::Request& request) {
   Json body = parse_body(request);
   NewAgent agent;
-  agent.name = required_string(body, "name");
-  agent.description = optional_string(body, "description").value_or("");
-  agent.category = optional_string(body, "category").value_or("");
-  agent.avatar_url = optional_string(body, "avatar_url").value_or("");
-  agent.tags = json_text(body, "tags").value_or("[]");
+  agent.name = required_bounded(body, "name", limits::kName);
+  agent.description = bounded_string(body, "description", limits::kDescription).value_or("");
+  // Free text (the deployed service's default is "general"), only bounded.
+  agent.category = bounded_string(body, "category", limits::kLabel).value_or("");
+  agent.avatar_url = avatar_url(body).value_or("");
+  agent.tags = tags_text(body).value_or("[]");
   auto wallet = optional_string(body, "owner_wallet");
   if (!wallet || wallet->empty()) fail(400, "owner_wallet is required");
   if (!is_wallet(*wallet)) fail(400, "owner_wallet must be 0x followed by 40 hex characters");

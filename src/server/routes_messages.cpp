@@ -11,7 +11,12 @@ http::Response Api::post_message(const http::Request& request, const std::string
     fail(403, "sender_id does not match the API key");
   if (sender.empty()) fail(400, "sender_id is required");
   std::string content = required_string(body, "content");
+  if (content.size() > limits::kText) fail(400, "content must be at most " + std::to_string(limits::kText) + " bytes");
   std::string type = optional_string(body, "message_type").value_or("text");
+  // "system" messages are the marketplace's own; a client cannot forge one.
+  if (type == "system") fail(400, "message_type system is reserved for the marketplace");
+  if (type != "text" && type != "delivery" && type != "revision_request")
+    fail(400, "message_type must be text, delivery or revision_request");
   auto order = store_.order(id);
   if (!order) fail(404, "Order not found");
   if (!options_.allow_unauthenticated && !is_party(*order, sender))

@@ -81,8 +81,8 @@ http::Response Api::place_order(const http::Request& request) {
   order.tier = optional_string(body, "tier").value_or("basic");
   if (order.tier != "basic" && order.tier != "standard" && order.tier != "premium")
     fail(400, "tier must be basic, standard or premium");
-  order.brief = optional_string(body, "brief").value_or("");
-  order.input_data = json_text(body, "input_data");
+  order.brief = bounded_bytes(body, "brief", limits::kText).value_or("");
+  order.input_data = json_text(body, "input_data", limits::kInputData);
   // pay_now is accepted and ignored: nothing here is on-chain.
   auto placed = store_.place_order(order);
   switch (placed.outcome) {
@@ -138,7 +138,7 @@ http::Response Api::deliver(const http::Request& request, const std::string& id)
   if ((*order)["seller_id"] != actor) fail(403, "Only the seller can deliver this order");
   auto data = json_text(body, "delivery_data");
   if (!data) fail(400, "delivery_data is required");
-  auto hash = optional_string(body, "delivery_hash");
+  auto hash = bounded_string(body, "delivery_hash", limits::kDeliveryHash);
   std::string from = (*order)["status"].get<std::string>();
   if (!can_deliver_from(from))
     fail(400, transition_error(from, "delivered"),

@@ -175,16 +175,17 @@ TEST_F(RuntimeDaemon, ConcurrencyNeverExceedsTheLimit) {
   std::string gig = gig_id_of(server.url(), agent_id, "Blog post writer");
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) ids.push_back(place_order(server.url(), buyer, gig, "Order " + std::to_string(i))["id"]);
-  marketplace::MarketplaceClient client({server.url(), ""});
+  // The buyer's view of the same six orders (a list needs a party's key).
+  marketplace::MarketplaceClient client({server.url(), buyer.api_key});
   std::size_t max_in_progress = 0;
   int delivered = 0;
   auto deadline = std::chrono::steady_clock::now() + 30s;
   while (delivered < 6 && std::chrono::steady_clock::now() < deadline) {
-    auto in_progress = client.list_orders(agent_id, "seller", "in_progress", {100, 0});
-    auto accepted = client.list_orders(agent_id, "seller", "accepted", {100, 0});
+    auto in_progress = client.list_orders(buyer.id, "buyer", "in_progress", {100, 0});
+    auto accepted = client.list_orders(buyer.id, "buyer", "accepted", {100, 0});
     if (in_progress.ok() && accepted.ok())
       max_in_progress = std::max(max_in_progress, in_progress.body["orders"].size() + accepted.body["orders"].size());
-    auto done = client.list_orders(agent_id, "seller", "delivered", {100, 0});
+    auto done = client.list_orders(buyer.id, "buyer", "delivered", {100, 0});
     if (done.ok()) delivered = static_cast<int>(done.body["orders"].size());
     std::this_thread::sleep_for(10ms);
   }

@@ -3,6 +3,7 @@
 // against, shared by the server_* integration tests.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -36,7 +37,9 @@ class Api {
     request.url = base_ + path;
     request.body = body;
     request.total_timeout = std::chrono::seconds(60);
-    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+    const bool typed =
+        std::any_of(headers.begin(), headers.end(), [](const auto& h) { return h.first == "Content-Type"; });
+    if (!body.empty() && !typed) request.headers.emplace_back("Content-Type", "application/json");
     if (!key.empty()) request.headers.emplace_back("X-API-Key", key);
     for (auto& h : headers) request.headers.push_back(h);
     auto result = client_.perform(request);
