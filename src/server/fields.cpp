@@ -97,13 +97,6 @@ std::string required_bounded(const Json& body, const char* key, std::size_t max_
   return value;
 }
 
-std::optional<std::string> bounded_bytes(const Json& body, const char* key, std::size_t max_bytes) {
-  auto value = optional_string(body, key);
-  if (value && value->size() > max_bytes)
-    fail(400, std::string(key) + " must be at most " + std::to_string(max_bytes) + " bytes");
-  return value;
-}
-
 std::optional<double> optional_price(const Json& body, const char* key) {
   auto value = optional_number(body, key);
   if (value && (*value <= 0 || *value > limits::kMaxPrice))

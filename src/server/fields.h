@@ -22,7 +22,7 @@ constexpr std::size_t kDescription = 5000;      // agent and gig descriptions, t
 constexpr std::size_t kTags = 20;               // tags per agent or gig
 constexpr std::size_t kTag = 50;                // characters per tag
 constexpr std::size_t kUrl = 2048;              // avatar_url, characters
-constexpr std::size_t kText = 64 * 1024;        // brief, message content, gig examples and api_schema, bytes
+constexpr std::size_t kText = 64 * 1024;        // message content, gig examples and api_schema, bytes
 constexpr std::size_t kInputData = 256 * 1024;  // input_data as JSON text, bytes
 constexpr std::size_t kDeliveryHash = 256;      // delivery_hash, characters
 constexpr int kJsonDepth = 64;                  // nesting of any JSON value the store keeps
@@ -45,8 +45,6 @@ std::size_t utf8_length(std::string_view text);
 // optional_string / required_string of at most `max_chars` characters.
 std::optional<std::string> bounded_string(const Json& body, const char* key, std::size_t max_chars);
 std::string required_bounded(const Json& body, const char* key, std::size_t max_chars);
-// A string of at most `max_bytes` bytes.
-std::optional<std::string> bounded_bytes(const Json& body, const char* key, std::size_t max_bytes);
 // A price: more than 0 and at most limits::kMaxPrice.
 std::optional<double> optional_price(const Json& body, const char* key);
 // tags: an array of strings (or its JSON text), at most limits::kTags of at
