@@ -23,63 +23,9 @@
 
 #include <nlohmann/json.hpp>
 
-struct sqlite3;
-struct sqlite3_stmt;
+#include "server/connection.h"
 
 namespace gigent::server {
-
-using Json = nlohmann::ordered_json;
-
-class Connection;
-
-// A connection borrowed from the pool for one request; returned on destruction.
-class Lease {
- public:
-  Lease(class Store* store, std::unique_ptr<Connection> conn);
-  ~Lease();
-  Lease(Lease&&) noexcept;
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-  Lease& operator=(Lease&&) = delete;
-  Connection& operator*() { return *conn_; }
-  Connection* operator->() { return conn_.get(); }
-
- private:
-  class Store* store_;
-  std::unique_ptr<Connection> conn_;
-};
-
-// One SQLite connection and its cache of prepared statements.
-class Connection {
- public:
-  explicit Connection(const std::string& path);
-  ~Connection();
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  // Runs `sql` with `params` bound to ?1..?n (null, integers, doubles,
-  // strings; booleans as 0/1) and returns every row.
-  std::vector<Json> query(std::string_view sql, const std::vector<Json>& params = {});
-  std::optional<Json> query_one(std::string_view sql, const std::vector<Json>& params = {});
-  // Like query(), but writes the rows straight out as JSON array text: the hot
-  // list endpoint skips building a document only to serialise it.
-  void query_json(std::string& out, std::string_view sql, const std::vector<Json>& params = {});
-  // Runs a statement that returns no rows; returns sqlite3_changes().
-  int execute(std::string_view sql, const std::vector<Json>& params = {});
-  // Runs unprepared SQL (schema, pragmas, BEGIN/COMMIT).
-  void exec_script(const std::string& sql);
-  sqlite3* handle() { return db_; }
-
- private:
-  sqlite3_stmt* prepare(std::string_view sql, const std::vector<Json>& params);
-  sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
-};
-
-// Thrown for a SQLite failure; the route boundary turns it into a 500.
-struct StoreError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct NewAgent {
   std::string name;
@@ -196,7 +142,6 @@ class Store {
   friend class Lease;
   void give_back(std::unique_ptr<Connection> conn);
   static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
-  void create_schema(Connection& conn);
   void checkpoint_loop();
 
   std::string path_;

@@ -46,6 +46,7 @@ nlohmann::json place_order(const std::string& backend_url, const Buyer& buyer, c
                            const std::string& brief, const nlohmann::json& input_data = nullptr);
 
 // Polls GET /api/orders/:id until status == wanted or timeout; returns the last row.
+// Reads with the key of the buyer, when the order was placed by place_order.
 nlohmann::json wait_for_order_status(const std::string& backend_url, const std::string& order_id,
                                      const std::string& wanted, std::chrono::milliseconds timeout);
 
