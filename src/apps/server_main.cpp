@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "server/api.h"
 #include "server/seed.h"
+#include "server/static_files.h"
 #include "server/store.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   int port = 3000;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   bool allow_unauthenticated = false;
+  std::string static_dir;
   gigent::server::SeedOptions seed;
   std::size_t seed_agents = 0;
   app.add_option("--host", host, "Address to listen on")->capture_default_str();
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Server threads")->capture_default_str()->check(CLI::Range(1u, 256u));
   app.add_flag("--allow-unauthenticated", allow_unauthenticated,
                "Trust agent ids in request bodies like the deployed service (no X-API-Key on writes)");
+  app.add_option("--static", static_dir,
+                 "Serve a built web front end from DIR at / (index.html for paths outside /api)");
   app.add_option("--log-format", log_format, "text or json")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.set_version_flag("--version", std::string("gigent-server ") + GIGENT_VERSION);
@@ -86,6 +90,14 @@ int main(int argc, char** argv) {
 
   gigent::server::ApiOptions api_options;
   api_options.allow_unauthenticated = allow_unauthenticated;
+  if (!static_dir.empty()) {
+    try {
+      api_options.static_files = std::make_shared<const gigent::server::StaticFiles>(static_dir);
+    } catch (const std::exception& e) {
+      std::cerr << "gigent-server: " << e.what() << "\n";
+      return 2;
+    }
+  }
   gigent::server::Api api(*store, api_options);
   gigent::http::ServerOptions server_options;
   server_options.host = host;
