@@ -11,41 +11,38 @@
 
 namespace gigent::server {
 
-Api::Api(Store &store, ApiOptions options) : store_(store), options_(options) {}
+Api::Api(Store& store, ApiOptions options) : store_(store), options_(options) {}
 
-Api::~Api() { shutdown(); }
+Api::~Api() {
+  shutdown();
+}
 
 void Api::set_scheduler(Scheduler scheduler) {
   scheduler_ = std::move(scheduler);
 }
 
-void Api::handle(http::Request &&request, http::Reply reply) {
+void Api::handle(http::Request&& request, http::Reply reply) {
   bool parked = false;
   http::Response response;
   try {
     response = route(request, reply, parked);
-  } catch (const ApiError &e) {
+  } catch (const ApiError& e) {
     response = error_response(e.status, e.message, e.extra);
-  } catch (const std::exception &e) {
-    api_logger()->error("{} {} failed: {}", request.method, request.path,
-                        e.what());
+  } catch (const std::exception& e) {
+    api_logger()->error("{} {} failed: {}", request.method, request.path, e.what());
     response = error_response(500, "Internal server error");
   } catch (...) {
-    api_logger()->error("{} {} failed with an unknown exception",
-                        request.method, request.path);
+    api_logger()->error("{} {} failed with an unknown exception", request.method, request.path);
     response = error_response(500, "Internal server error");
   }
-  if (parked)
-    return;
-  api_logger()->debug("{} {} -> {}", request.method, request.target,
-                      response.status);
+  if (parked) return;
+  api_logger()->debug("{} {} -> {}", request.method, request.target, response.status);
   response.headers.emplace_back("Access-Control-Allow-Origin", "*");
   // Browser scripts (the web front end) may read the ETag they revalidate with.
   response.headers.emplace_back("Access-Control-Expose-Headers", "ETag");
   if (request.method == "GET" && response.status == 200) {
-    auto known =
-        std::find_if(response.headers.begin(), response.headers.end(),
-                     [](const auto &header) { return header.first == "ETag"; });
+    auto known = std::find_if(response.headers.begin(), response.headers.end(),
+                              [](const auto& header) { return header.first == "ETag"; });
     if (known == response.headers.end()) {
       response.headers.emplace_back("ETag", weak_etag(response.body));
       known = std::prev(response.headers.end());
@@ -59,24 +56,20 @@ void Api::handle(http::Request &&request, http::Reply reply) {
   reply(std::move(response));
 }
 
-http::Response Api::route(http::Request &request, http::Reply &reply,
-                          bool &parked) {
-  const std::string &method = request.method;
+http::Response Api::route(http::Request& request, http::Reply& reply, bool& parked) {
+  const std::string& method = request.method;
   if (method == "OPTIONS") {
     http::Response r;
     r.status = 204;
-    r.headers = {
-        {"Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS"},
-        {"Access-Control-Allow-Headers",
-         "Content-Type, X-API-Key, If-None-Match"}};
+    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS"},
+                 {"Access-Control-Allow-Headers", "Content-Type, X-API-Key, If-None-Match"}};
     return r;
   }
   // Each route names the methods it answers; a known path with another method
   // is a 405.
   auto parts = split_path(request.path);
   const std::size_t n = parts.size();
-  const std::string resource =
-      n > 1 && parts[0] == "api" ? parts[1] : std::string();
+  const std::string resource = n > 1 && parts[0] == "api" ? parts[1] : std::string();
   if (n == 2 && resource == "health") {
     allow(request, {"GET"});
     return health();
@@ -92,43 +85,32 @@ http::Response Api::route(http::Request &request, http::Reply &reply,
     return r;
   }
   if (n == 0 || parts[0] != "api") {
-    if (options_.static_files && method == "GET")
-      return options_.static_files->serve(request.path);
+    if (options_.static_files && method == "GET") return options_.static_files->serve(request.path);
     fail(404, "Not found: " + method + " " + request.path);
   }
-  if (resource == "reviews" && n >= 2 && n <= 4)
-    return route_reviews(request, parts);
-  if (resource == "marketplace")
-    return route_marketplace(request, parts);
-  if (resource == "communications" && n >= 2 && n <= 5)
-    return route_communications(request, parts);
-  if (resource == "agents" && n >= 2 && n <= 4)
-    return route_agents(request, parts);
-  if (resource == "gigs" && n >= 2 && n <= 3)
-    return route_gigs(request, parts);
-  if (resource == "orders" && n >= 2 && n <= 4)
-    return route_orders(request, parts, reply, parked);
+  if (resource == "reviews" && n >= 2 && n <= 4) return route_reviews(request, parts);
+  if (resource == "marketplace") return route_marketplace(request, parts);
+  if (resource == "communications" && n >= 2 && n <= 5) return route_communications(request, parts);
+  if (resource == "agents" && n >= 2 && n <= 4) return route_agents(request, parts);
+  if (resource == "gigs" && n >= 2 && n <= 3) return route_gigs(request, parts);
+  if (resource == "orders" && n >= 2 && n <= 4) return route_orders(request, parts, reply, parked);
   fail(404, "Not found: " + method + " " + request.path);
 }
 
-http::Response Api::route_agents(const http::Request &request,
-                                 const std::vector<std::string> &parts) {
+http::Response Api::route_agents(const http::Request& request, const std::vector<std::string>& parts) {
   const std::size_t n = parts.size();
   if (n == 2) {
     allow(request, {"GET"});
     return list_agents(request);
   }
-  if (n == 3 && (parts[2] == "register" || parts[2] == "me" ||
-                 parts[2] == "rotate-key")) {
+  if (n == 3 && (parts[2] == "register" || parts[2] == "me" || parts[2] == "rotate-key")) {
     allow(request, {parts[2] == "me" ? "GET" : "POST"});
-    if (parts[2] == "register")
-      return register_agent(request);
+    if (parts[2] == "register") return register_agent(request);
     return parts[2] == "me" ? get_me(request) : rotate_key(request);
   }
   if (n == 3) {
     allow(request, {"GET", "PATCH"});
-    return request.method == "GET" ? get_agent(parts[2])
-                                   : patch_agent(request, parts[2]);
+    return request.method == "GET" ? get_agent(parts[2]) : patch_agent(request, parts[2]);
   }
   if (parts[3] == "heartbeat") {
     allow(request, {"POST"});
@@ -137,29 +119,25 @@ http::Response Api::route_agents(const http::Request &request,
   fail(404, "Not found: " + request.method + " " + request.path);
 }
 
-http::Response Api::route_gigs(const http::Request &request,
-                               const std::vector<std::string> &parts) {
+http::Response Api::route_gigs(const http::Request& request, const std::vector<std::string>& parts) {
   if (parts.size() == 2) {
     allow(request, {"GET", "POST"});
     return request.method == "GET" ? list_gigs(request) : create_gig(request);
   }
   allow(request, {"GET", "PATCH", "DELETE"});
-  if (request.method == "DELETE")
-    return delete_gig(request, parts[2]);
-  return request.method == "GET" ? get_gig(parts[2])
-                                 : patch_gig(request, parts[2]);
+  if (request.method == "DELETE") return delete_gig(request, parts[2]);
+  return request.method == "GET" ? get_gig(parts[2]) : patch_gig(request, parts[2]);
 }
 
-http::Response Api::route_orders(const http::Request &request,
-                                 const std::vector<std::string> &parts,
-                                 http::Reply &reply, bool &parked) {
+http::Response Api::route_orders(const http::Request& request, const std::vector<std::string>& parts,
+                                 http::Reply& reply, bool& parked) {
   const std::size_t n = parts.size();
   const bool get = request.method == "GET";
   if (n == 2) {
     allow(request, {"GET", "POST"});
     return get ? list_orders(request, reply, parked) : place_order(request);
   }
-  const std::string &id = parts[2];
+  const std::string& id = parts[2];
   if (n == 3) {
     allow(request, {"GET"});
     return get_order(id);
@@ -179,18 +157,15 @@ http::Response Api::route_orders(const http::Request &request,
   fail(404, "Not found: " + request.method + " " + request.path);
 }
 
-Api::Write Api::begin_write(const http::Request &request,
-                            const char *body_field) {
+Api::Write Api::begin_write(const http::Request& request, const char* body_field) {
   Write write;
   auto key = request.header("x-api-key");
   if (!options_.allow_unauthenticated) {
     // The key is checked before the body is read: a keyless write is a 401
     // whatever it carries.
-    if (!key || key->empty())
-      missing_key(request);
+    if (!key || key->empty()) missing_key(request);
     auto agent = store_.agent_for_key(*key);
-    if (!agent)
-      fail(401, "Invalid API key");
+    if (!agent) fail(401, "Invalid API key");
     write.actor = *agent;
     write.body = parse_body(request);
     return write;
@@ -199,70 +174,56 @@ Api::Write Api::begin_write(const http::Request &request,
   // ignored, as the deployed service does on routes where the key is optional.
   write.body = parse_body(request);
   if (key && !key->empty())
-    if (auto agent = store_.agent_for_key(*key))
-      write.actor = *agent;
-  if (write.actor.empty())
-    write.actor = optional_string(write.body, body_field).value_or("");
+    if (auto agent = store_.agent_for_key(*key)) write.actor = *agent;
+  if (write.actor.empty()) write.actor = optional_string(write.body, body_field).value_or("");
   return write;
 }
 
-std::string Api::require_key(const http::Request &request) {
+std::string Api::require_key(const http::Request& request) {
   auto key = request.header("x-api-key");
-  if (!key || key->empty())
-    missing_key(request);
+  if (!key || key->empty()) missing_key(request);
   auto agent = store_.agent_for_key(*key);
-  if (!agent)
-    fail(401, "Invalid API key");
+  if (!agent) fail(401, "Invalid API key");
   return *agent;
 }
 
-std::string Api::read_as(const http::Request &request) {
-  if (!options_.allow_unauthenticated)
-    return require_key(request);
+std::string Api::read_as(const http::Request& request) {
+  if (!options_.allow_unauthenticated) return require_key(request);
   if (auto key = request.header("x-api-key"); key && !key->empty())
-    if (auto agent = store_.agent_for_key(*key))
-      return *agent;
+    if (auto agent = store_.agent_for_key(*key)) return *agent;
   return "";
 }
 
-void Api::missing_key(const http::Request &request) {
+void Api::missing_key(const http::Request& request) {
   const bool write = request.method != "GET";
-  if (write)
-    warn_keyless_writer(request);
-  std::string hint =
-      write ? "This gigent-server requires the X-API-Key header (the key "
-              "registration returned) on "
-              "every write. A client that never sends one, such as the "
-              "deployed service's "
-              "TypeScript runtime, needs the server started with "
-              "--allow-unauthenticated."
-            : "Add header: X-API-Key: sk_... (the key registration returned)";
-  fail(401, "Missing API key",
-       {{"hint", hint},
-        {"docs", "Register at POST /api/agents/register to get an API key"}});
+  if (write) warn_keyless_writer(request);
+  std::string hint = write ? "This gigent-server requires the X-API-Key header (the key "
+                             "registration returned) on "
+                             "every write. A client that never sends one, such as the "
+                             "deployed service's "
+                             "TypeScript runtime, needs the server started with "
+                             "--allow-unauthenticated."
+                           : "Add header: X-API-Key: sk_... (the key registration returned)";
+  fail(401, "Missing API key", {{"hint", hint}, {"docs", "Register at POST /api/agents/register to get an API key"}});
 }
 
 // Once per client address and kKeylessWarnEvery, so a client retrying every
 // second does not flood the log, while a new client is still reported.
-void Api::warn_keyless_writer(const http::Request &request) {
+void Api::warn_keyless_writer(const http::Request& request) {
   constexpr auto kKeylessWarnEvery = std::chrono::minutes(10);
   constexpr std::size_t kMaxRemembered = 4096;
   std::string address = request.remote;
-  if (auto colon = address.rfind(':');
-      colon != std::string::npos && address.find(':') == colon)
-    address.resize(
-        colon); // "1.2.3.4:port"; an IPv6 "[::1]:port" keeps its port
+  if (auto colon = address.rfind(':'); colon != std::string::npos && address.find(':') == colon)
+    address.resize(colon);  // "1.2.3.4:port"; an IPv6 "[::1]:port" keeps its port
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(keyless_mutex_);
     auto [it, inserted] = keyless_warned_.try_emplace(address, now);
     if (!inserted) {
-      if (now - it->second < kKeylessWarnEvery)
-        return;
+      if (now - it->second < kKeylessWarnEvery) return;
       it->second = now;
     }
-    if (keyless_warned_.size() > kMaxRemembered)
-      keyless_warned_.clear();
+    if (keyless_warned_.size() > kMaxRemembered) keyless_warned_.clear();
   }
   api_logger()->warn(
       "client {} is writing without an X-API-Key ({} {}); every such write "
@@ -273,4 +234,4 @@ void Api::warn_keyless_writer(const http::Request &request) {
       address, request.method, request.path);
 }
 
-} // namespace gigent::server
+}  // namespace gigent::server

@@ -23,21 +23,20 @@ struct ApiOptions {
   // Trust agent_id / buyer_id / sender_id in bodies like the deployed service
   // instead of requiring X-API-Key on writes.
   bool allow_unauthenticated = false;
-  std::chrono::seconds max_wait{30}; // long-poll cap
-  int max_limit = 100;               // page size cap
+  std::chrono::seconds max_wait{30};  // long-poll cap
+  int max_limit = 100;                // page size cap
   // The built web front end served at / (--static DIR); none when null.
   std::shared_ptr<const StaticFiles> static_files;
 };
 
 class Api {
-public:
-  using Scheduler =
-      std::function<void(std::chrono::milliseconds, std::function<void()>)>;
+ public:
+  using Scheduler = std::function<void(std::chrono::milliseconds, std::function<void()>)>;
 
-  Api(Store &store, ApiOptions options);
+  Api(Store& store, ApiOptions options);
   ~Api();
-  Api(const Api &) = delete;
-  Api &operator=(const Api &) = delete;
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
 
   // Long-polls need timers; give it Server::run_after once the server exists.
   // Without a scheduler `wait` is ignored.
@@ -45,81 +44,65 @@ public:
 
   // The http::Handler. Never throws; answers exactly once, now or (long-poll)
   // later.
-  void handle(http::Request &&request, http::Reply reply);
+  void handle(http::Request&& request, http::Reply reply);
 
   // Answers every parked long-poll now and parks no more (before Server::stop).
   void shutdown();
 
   struct Waiter;
 
-private:
-  http::Response route(http::Request &request, http::Reply &reply,
-                       bool &parked);
-  http::Response route_agents(const http::Request &request,
-                              const std::vector<std::string> &parts);
-  http::Response route_reviews(const http::Request &request,
-                               const std::vector<std::string> &parts);
-  http::Response route_marketplace(const http::Request &request,
-                                   const std::vector<std::string> &parts);
-  http::Response route_communications(const http::Request &request,
-                                      const std::vector<std::string> &parts);
-  http::Response route_gigs(const http::Request &request,
-                            const std::vector<std::string> &parts);
-  http::Response route_orders(const http::Request &request,
-                              const std::vector<std::string> &parts,
-                              http::Reply &reply, bool &parked);
-  void park(OrderFilter filter, std::chrono::seconds wait, http::Reply &reply,
-            bool &parked);
-  void notify(const std::vector<std::string> &agent_ids);
-  void expire(const std::shared_ptr<Waiter> &waiter);
-  http::Response orders_page(const OrderFilter &filter);
+ private:
+  http::Response route(http::Request& request, http::Reply& reply, bool& parked);
+  http::Response route_agents(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_reviews(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_marketplace(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_communications(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_gigs(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_orders(const http::Request& request, const std::vector<std::string>& parts, http::Reply& reply,
+                              bool& parked);
+  void park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply, bool& parked);
+  void notify(const std::vector<std::string>& agent_ids);
+  void expire(const std::shared_ptr<Waiter>& waiter);
+  http::Response orders_page(const OrderFilter& filter);
 
   // Route handlers.
   http::Response health();
-  http::Response register_agent(const http::Request &request);
-  http::Response heartbeat(const http::Request &request,
-                           const std::string &agent_id);
-  http::Response get_me(const http::Request &request);
-  http::Response get_agent(const std::string &id);
-  http::Response list_agents(const http::Request &request);
-  http::Response list_gigs(const http::Request &request);
-  http::Response get_gig(const std::string &id);
-  http::Response create_gig(const http::Request &request);
-  http::Response patch_gig(const http::Request &request, const std::string &id);
-  http::Response list_orders(const http::Request &request, http::Reply &reply,
-                             bool &parked);
-  http::Response get_order(const std::string &id);
-  http::Response place_order(const http::Request &request);
-  http::Response change_status(const http::Request &request,
-                               const std::string &id);
-  http::Response deliver(const http::Request &request, const std::string &id);
-  http::Response post_message(const http::Request &request,
-                              const std::string &id);
-  http::Response list_messages(const std::string &id);
+  http::Response register_agent(const http::Request& request);
+  http::Response heartbeat(const http::Request& request, const std::string& agent_id);
+  http::Response get_me(const http::Request& request);
+  http::Response get_agent(const std::string& id);
+  http::Response list_agents(const http::Request& request);
+  http::Response list_gigs(const http::Request& request);
+  http::Response get_gig(const std::string& id);
+  http::Response create_gig(const http::Request& request);
+  http::Response patch_gig(const http::Request& request, const std::string& id);
+  http::Response list_orders(const http::Request& request, http::Reply& reply, bool& parked);
+  http::Response get_order(const std::string& id);
+  http::Response place_order(const http::Request& request);
+  http::Response change_status(const http::Request& request, const std::string& id);
+  http::Response deliver(const http::Request& request, const std::string& id);
+  http::Response post_message(const http::Request& request, const std::string& id);
+  http::Response list_messages(const std::string& id);
   http::Response categories();
-  http::Response patch_agent(const http::Request &request,
-                             const std::string &id);
-  http::Response rotate_key(const http::Request &request);
-  http::Response delete_gig(const http::Request &request,
-                            const std::string &id);
-  http::Response post_review(const http::Request &request);
-  http::Response post_submission(const http::Request &request);
-  http::Response list_submissions(const http::Request &request);
-  http::Response get_submission(const http::Request &request,
-                                const std::string &id);
-  http::Response review_submission(const http::Request &request,
-                                   const std::string &id);
+  http::Response patch_agent(const http::Request& request, const std::string& id);
+  http::Response rotate_key(const http::Request& request);
+  http::Response delete_gig(const http::Request& request, const std::string& id);
+  http::Response post_review(const http::Request& request);
+  http::Response post_submission(const http::Request& request);
+  http::Response list_submissions(const http::Request& request);
+  http::Response get_submission(const http::Request& request, const std::string& id);
+  http::Response review_submission(const http::Request& request, const std::string& id);
 
   // The agent of the request's X-API-Key, in every mode; a 401 without a valid
   // one.
-  std::string require_key(const http::Request &request);
+  std::string require_key(const http::Request& request);
   // Who reads a party-only resource: the key's agent (required), or in the
   // open mode the key's agent when valid and otherwise "" (anyone may read).
-  std::string read_as(const http::Request &request);
+  std::string read_as(const http::Request& request);
   // The 401 for a request without a key: {"error": "Missing API key", "hint",
   // "docs"}.
-  [[noreturn]] void missing_key(const http::Request &request);
-  void warn_keyless_writer(const http::Request &request);
+  [[noreturn]] void missing_key(const http::Request& request);
+  void warn_keyless_writer(const http::Request& request);
 
   // A write's parsed body and the agent it acts for: the key's agent, or
   // (unauthenticated mode, no valid key) the id in `body_field`; empty when
@@ -128,21 +111,19 @@ private:
     Json body;
     std::string actor;
   };
-  Write begin_write(const http::Request &request, const char *body_field);
+  Write begin_write(const http::Request& request, const char* body_field);
 
-  Store &store_;
+  Store& store_;
   ApiOptions options_;
   Scheduler scheduler_;
   std::mutex waiters_mutex_;
-  std::unordered_multimap<std::string, std::shared_ptr<Waiter>>
-      waiters_; // by agent id
+  std::unordered_multimap<std::string, std::shared_ptr<Waiter>> waiters_;  // by agent id
   bool shutting_down_ = false;
 
   PageCache pages_;
 
   std::mutex keyless_mutex_;
-  std::unordered_map<std::string, std::chrono::steady_clock::time_point>
-      keyless_warned_; // by client address
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> keyless_warned_;  // by client address
 };
 
-} // namespace gigent::server
+}  // namespace gigent::server

@@ -4,7 +4,7 @@
 
 namespace gigent::server {
 
-http::Response Api::list_gigs(const http::Request &request) {
+http::Response Api::list_gigs(const http::Request& request) {
   GigFilter filter;
   filter.agent_id = query_or_empty(request, "agent_id");
   filter.category = query_or_empty(request, "category");
@@ -17,60 +17,47 @@ http::Response Api::list_gigs(const http::Request &request) {
   return json_response(store_.list_gigs(filter));
 }
 
-http::Response Api::get_gig(const std::string &id) {
+http::Response Api::get_gig(const std::string& id) {
   auto gig = store_.gig(id);
-  if (!gig)
-    fail(404, "Gig not found");
+  if (!gig) fail(404, "Gig not found");
   Json reviews = Json::array();
-  for (auto &r : store_.reviews_of_gig(id, 20))
-    reviews.push_back(std::move(r));
+  for (auto& r : store_.reviews_of_gig(id, 20)) reviews.push_back(std::move(r));
   (*gig)["reviews"] = std::move(reviews);
   return json_response(*gig);
 }
 
-http::Response Api::create_gig(const http::Request &request) {
+http::Response Api::create_gig(const http::Request& request) {
   auto [body, agent_id] = begin_write(request, "agent_id");
-  if (agent_id.empty())
-    fail(400, "agent_id is required");
+  if (agent_id.empty()) fail(400, "agent_id is required");
   Json fields = gig_fields(body, true);
-  if (!store_.agent_exists(agent_id))
-    fail(404, "Agent not found");
+  if (!store_.agent_exists(agent_id)) fail(404, "Agent not found");
   fields["agent_id"] = agent_id;
   return json_response(store_.create_gig(fields), 201);
 }
 
-http::Response Api::patch_gig(const http::Request &request,
-                              const std::string &id) {
+http::Response Api::patch_gig(const http::Request& request, const std::string& id) {
   auto [body, actor] = begin_write(request, "agent_id");
   auto gig = store_.gig(id);
-  if (!gig)
-    fail(404, "Gig not found");
+  if (!gig) fail(404, "Gig not found");
   // Unauthenticated mode trusts a body without agent_id, like the deployed
   // service.
-  if (!actor.empty() && (*gig)["agent_id"] != actor)
-    fail(403, "Only the gig's owner can change it");
+  if (!actor.empty() && (*gig)["agent_id"] != actor) fail(403, "Only the gig's owner can change it");
   Json fields = gig_fields(body, false);
-  if (fields.empty())
-    fail(400, "No gig fields to update");
+  if (fields.empty()) fail(400, "No gig fields to update");
   auto updated = store_.update_gig(id, fields);
-  if (!updated)
-    fail(404, "Gig not found");
+  if (!updated) fail(404, "Gig not found");
   return json_response(*updated);
 }
 
 // Soft: the row stays (its orders and reviews point at it) with status
 // "deleted", which every list leaves out.
-http::Response Api::delete_gig(const http::Request &request,
-                               const std::string &id) {
+http::Response Api::delete_gig(const http::Request& request, const std::string& id) {
   auto [body, actor] = begin_write(request, "agent_id");
   auto gig = store_.gig(id);
-  if (!gig)
-    fail(404, "Gig not found");
-  if (!actor.empty() && (*gig)["agent_id"] != actor)
-    fail(403, "Only the gig's owner can delete it");
-  if (!store_.update_gig(id, {{"status", "deleted"}}))
-    fail(404, "Gig not found");
+  if (!gig) fail(404, "Gig not found");
+  if (!actor.empty() && (*gig)["agent_id"] != actor) fail(403, "Only the gig's owner can delete it");
+  if (!store_.update_gig(id, {{"status", "deleted"}})) fail(404, "Gig not found");
   return json_response({{"success", true}});
 }
 
-} // namespace gigent::server
+}  // namespace gigent::server

@@ -13,16 +13,16 @@ namespace {
 // ALTER TABLE ADD COLUMN accepts (no keys, constant defaults) for databases
 // made by an older schema.
 struct Column {
-  const char *name;
-  const char *create_decl;
-  const char *add_decl;
+  const char* name;
+  const char* create_decl;
+  const char* add_decl;
 };
 struct Table {
-  const char *name;
+  const char* name;
   std::vector<Column> columns;
 };
 
-const std::vector<Table> &schema() {
+const std::vector<Table>& schema() {
   // Column names, types and defaults are the deployed service's (GIGENT_API.md,
   // "Row shapes"): its clients read these rows as they are.
   static const std::vector<Table> tables{
@@ -30,26 +30,21 @@ const std::vector<Table> &schema() {
        {{"id", "TEXT PRIMARY KEY", "TEXT"},
         {"name", "TEXT NOT NULL", "TEXT"},
         {"description", "TEXT", "TEXT"},
-        {"category", "TEXT NOT NULL DEFAULT 'general'",
-         "TEXT NOT NULL DEFAULT 'general'"},
+        {"category", "TEXT NOT NULL DEFAULT 'general'", "TEXT NOT NULL DEFAULT 'general'"},
         {"tags", "TEXT DEFAULT '[]'", "TEXT DEFAULT '[]'"},
         {"avatar_url", "TEXT", "TEXT"},
         {"owner_wallet", "TEXT COLLATE NOCASE", "TEXT COLLATE NOCASE"},
         {"wallet_address", "TEXT", "TEXT"},
         {"api_key_hash", "TEXT", "TEXT"},
-        {"status", "TEXT NOT NULL DEFAULT 'active'",
-         "TEXT NOT NULL DEFAULT 'active'"},
+        {"status", "TEXT NOT NULL DEFAULT 'active'", "TEXT NOT NULL DEFAULT 'active'"},
         {"rating_avg", "REAL DEFAULT 0", "REAL DEFAULT 0"},
         {"rating_count", "INTEGER DEFAULT 0", "INTEGER DEFAULT 0"},
         {"total_earnings", "REAL DEFAULT 0", "REAL DEFAULT 0"},
         {"total_orders_completed", "INTEGER DEFAULT 0", "INTEGER DEFAULT 0"},
         {"response_time_avg", "INTEGER DEFAULT 0", "INTEGER DEFAULT 0"},
-        {"account_type", "TEXT NOT NULL DEFAULT 'smart_account'",
-         "TEXT NOT NULL DEFAULT 'smart_account'"},
-        {"safe_deployed", "INTEGER NOT NULL DEFAULT 0",
-         "INTEGER NOT NULL DEFAULT 0"},
-        {"owner_added_on_chain", "INTEGER NOT NULL DEFAULT 0",
-         "INTEGER NOT NULL DEFAULT 0"},
+        {"account_type", "TEXT NOT NULL DEFAULT 'smart_account'", "TEXT NOT NULL DEFAULT 'smart_account'"},
+        {"safe_deployed", "INTEGER NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
+        {"owner_added_on_chain", "INTEGER NOT NULL DEFAULT 0", "INTEGER NOT NULL DEFAULT 0"},
         {"last_seen", "TEXT", "TEXT"},
         {"created_at", "TEXT DEFAULT (datetime('now'))", "TEXT"},
         {"updated_at", "TEXT DEFAULT (datetime('now'))", "TEXT"}}},
@@ -138,8 +133,7 @@ const std::vector<Table> &schema() {
         {"description", "TEXT", "TEXT"},
         {"payload", "TEXT", "TEXT"},
         {"payload_type", "TEXT DEFAULT 'text'", "TEXT DEFAULT 'text'"},
-        {"status", "TEXT NOT NULL DEFAULT 'pending'",
-         "TEXT NOT NULL DEFAULT 'pending'"},
+        {"status", "TEXT NOT NULL DEFAULT 'pending'", "TEXT NOT NULL DEFAULT 'pending'"},
         {"score", "INTEGER", "INTEGER"},
         {"score_comment", "TEXT", "TEXT"},
         {"feedback_tx_hash", "TEXT", "TEXT"},
@@ -151,7 +145,7 @@ const std::vector<Table> &schema() {
 }
 
 // Created after migration, since some name columns an old table may lack.
-constexpr const char *kIndexes = R"sql(
+constexpr const char* kIndexes = R"sql(
 CREATE INDEX IF NOT EXISTS idx_orders_seller_status ON orders(seller_id, status, created_at);
 CREATE INDEX IF NOT EXISTS idx_orders_buyer_status ON orders(buyer_id, status, created_at);
 CREATE INDEX IF NOT EXISTS idx_gigs_agent ON gigs(agent_id);
@@ -168,7 +162,7 @@ CREATE INDEX IF NOT EXISTS idx_ws_order ON work_submissions(order_id);
 
 // The deployed service's categories. Upserted, so that a database seeded by an
 // older version shows the same names as the deployed front end expects.
-constexpr const char *kCategories = R"sql(
+constexpr const char* kCategories = R"sql(
 INSERT INTO categories (id, name, slug, description, icon, parent_id, sort_order) VALUES
  ('cat_data', 'Data & Analysis', 'data', 'Data processing, analysis, insights, CSV/JSON handling', '📊', NULL, 1),
  ('cat_code', 'Code & Development', 'code', 'Code generation, review, debugging, automation scripts', '💻', NULL, 2),
@@ -182,7 +176,7 @@ ON CONFLICT(id) DO UPDATE SET name = excluded.name, slug = excluded.slug, descri
  icon = excluded.icon, sort_order = excluded.sort_order;
 )sql";
 
-} // namespace
+}  // namespace
 
 // New tables are created whole; a table an older version made gets the
 // columns it lacks, one ALTER TABLE each, so an existing database keeps its
@@ -190,30 +184,25 @@ ON CONFLICT(id) DO UPDATE SET name = excluded.name, slug = excluded.slug, descri
 // migrated around it (server/migrate.h). One transaction: a failed start
 // leaves the file as it was. Foreign keys are off meanwhile, since a rebuilt
 // table is briefly absent.
-void create_schema(Connection &conn) {
+void create_schema(Connection& conn) {
   conn.exec_script("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE;");
   try {
     MigrationPlan plan = prepare_migration(conn);
-    for (const auto &table : schema()) {
-      std::string sql =
-          std::string("CREATE TABLE IF NOT EXISTS ") + table.name + " (";
+    for (const auto& table : schema()) {
+      std::string sql = std::string("CREATE TABLE IF NOT EXISTS ") + table.name + " (";
       for (std::size_t i = 0; i < table.columns.size(); ++i) {
-        if (i)
-          sql += ", ";
-        sql += std::string(table.columns[i].name) + " " +
-               table.columns[i].create_decl;
+        if (i) sql += ", ";
+        sql += std::string(table.columns[i].name) + " " + table.columns[i].create_decl;
       }
       sql += ")";
       conn.exec_script(sql);
       std::set<std::string> present;
-      for (auto &row :
-           conn.query(std::string("PRAGMA table_info(") + table.name + ")"))
+      for (auto& row : conn.query(std::string("PRAGMA table_info(") + table.name + ")"))
         present.insert(row["name"].get<std::string>());
-      for (const auto &column : table.columns) {
-        if (present.count(column.name))
-          continue;
-        conn.exec_script(std::string("ALTER TABLE ") + table.name +
-                         " ADD COLUMN " + column.name + " " + column.add_decl);
+      for (const auto& column : table.columns) {
+        if (present.count(column.name)) continue;
+        conn.exec_script(std::string("ALTER TABLE ") + table.name + " ADD COLUMN " + column.name + " " +
+                         column.add_decl);
       }
     }
     finish_migration(conn, plan);
@@ -231,4 +220,4 @@ void create_schema(Connection &conn) {
   }
 }
 
-} // namespace gigent::server
+}  // namespace gigent::server

@@ -30,15 +30,15 @@ namespace gigent::server {
 struct NewAgent {
   std::string name;
   std::optional<std::string> description;
-  std::string category;    // empty: "general", the deployed service's default
-  std::string tags = "[]"; // JSON text
+  std::string category;     // empty: "general", the deployed service's default
+  std::string tags = "[]";  // JSON text
   std::optional<std::string> avatar_url;
   std::string owner_wallet;
 };
 
 struct Registration {
-  Json agent;          // the row without api_key_hash, plus api_key
-  std::string api_key; // shown once
+  Json agent;           // the row without api_key_hash, plus api_key
+  std::string api_key;  // shown once
 };
 
 struct AgentFilter {
@@ -56,25 +56,19 @@ struct GigFilter {
 
 struct OrderFilter {
   std::string agent_id;
-  std::string role;                  // "seller", "buyer" or empty (either side)
-  std::vector<std::string> statuses; // any of these; empty: every status
+  std::string role;                   // "seller", "buyer" or empty (either side)
+  std::vector<std::string> statuses;  // any of these; empty: every status
   int limit = 20;
   int offset = 0;
 };
 
 struct NewOrder {
   std::string gig_id, buyer_id, tier = "basic", brief;
-  std::optional<std::string> input_data; // JSON text
+  std::optional<std::string> input_data;  // JSON text
 };
 
 struct OrderPlacement {
-  enum class Outcome {
-    Created,
-    GigNotFound,
-    BuyerNotFound,
-    OwnGig,
-    TierUnavailable
-  } outcome;
+  enum class Outcome { Created, GigNotFound, BuyerNotFound, OwnGig, TierUnavailable } outcome;
   Json order;
 };
 
@@ -82,8 +76,8 @@ struct TransitionResult {
   // RevisionsUsedUp: delivered → revision_requested once revisions_used has
   // reached max_revisions (`order` then holds those two counts).
   enum class Outcome { Done, NotFound, Invalid, RevisionsUsedUp } outcome;
-  std::string current_status; // the status seen when the change was refused
-  Json order;                 // the bare row after the change
+  std::string current_status;  // the status seen when the change was refused
+  Json order;                  // the bare row after the change
 };
 
 struct NewReview {
@@ -94,13 +88,7 @@ struct NewReview {
 };
 
 struct ReviewResult {
-  enum class Outcome {
-    Created,
-    OrderNotFound,
-    NotBuyer,
-    NotCompleted,
-    AlreadyReviewed
-  } outcome;
+  enum class Outcome { Created, OrderNotFound, NotBuyer, NotCompleted, AlreadyReviewed } outcome;
   Json review;
 };
 
@@ -114,7 +102,7 @@ struct NewSubmission {
 
 struct SubmissionFilter {
   std::string agent_id, role, status,
-      order_id; // role: "sender", "receiver" or empty (either)
+      order_id;  // role: "sender", "receiver" or empty (either)
   int limit = 50;
   int offset = 0;
 };
@@ -129,121 +117,105 @@ struct SubmissionResult {
     NotReceiver,
     AlreadyReviewed
   } outcome;
-  Json submission; // with sender_name, receiver_name when created
+  Json submission;  // with sender_name, receiver_name when created
 };
 
 class Store {
-public:
+ public:
   // Opens (creating if needed) the database, its schema and indexes, and adds
   // columns an older database lacks. Throws StoreError with the reason.
   explicit Store(std::string path, std::size_t max_idle_connections = 8);
   ~Store();
-  Store(const Store &) = delete;
-  Store &operator=(const Store &) = delete;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
   Lease connection();
   // Runs `body` inside BEGIN IMMEDIATE/COMMIT with the process-wide writer lock
   // held; rolls back and rethrows if it throws.
-  void write(const std::function<void(Connection &)> &body);
+  void write(const std::function<void(Connection&)>& body);
   // Bumped after every write() commits (heartbeats excepted: they touch only
   // last_seen). A result computed after reading generation g is current for
   // as long as generation() is still g.
-  std::uint64_t generation() const {
-    return generation_.load(std::memory_order_acquire);
-  }
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   Json stats();
 
   // Agents.
-  Registration register_agent(const NewAgent &agent);
+  Registration register_agent(const NewAgent& agent);
   // The agent that owns this key, or nullopt. Hits are cached: keys never
   // change.
-  std::optional<std::string> agent_for_key(const std::string &api_key);
-  std::optional<Json>
-  agent(const std::string &id); // no api_key_hash, with is_online
-  bool agent_exists(const std::string &id);
+  std::optional<std::string> agent_for_key(const std::string& api_key);
+  std::optional<Json> agent(const std::string& id);  // no api_key_hash, with is_online
+  bool agent_exists(const std::string& id);
   // Sets last_seen to now; nullopt when the agent is unknown.
-  std::optional<std::string> heartbeat(const std::string &id);
-  Json list_agents(const AgentFilter &filter); // {"agents": [...], "total": n}
+  std::optional<std::string> heartbeat(const std::string& id);
+  Json list_agents(const AgentFilter& filter);  // {"agents": [...], "total": n}
   // `fields`: validated values of name, description, category, tags,
   // avatar_url, status.
-  std::optional<Json> update_agent(const std::string &id, const Json &fields);
+  std::optional<Json> update_agent(const std::string& id, const Json& fields);
   // A new key for the agent; the old one is refused from the moment this
   // returns.
-  std::optional<std::string> rotate_key(const std::string &id);
-  std::vector<Json> reviews_for(const std::string &agent_id,
-                                int limit); // as seller, with reviewer_name
-  std::vector<Json> reviews_of_gig(const std::string &gig_id,
-                                   int limit); // with reviewer_name
+  std::optional<std::string> rotate_key(const std::string& id);
+  std::vector<Json> reviews_for(const std::string& agent_id,
+                                int limit);  // as seller, with reviewer_name
+  std::vector<Json> reviews_of_gig(const std::string& gig_id,
+                                   int limit);  // with reviewer_name
 
   // Gigs.
-  std::optional<Json> gig(const std::string &id);
-  std::vector<Json> gigs_of(const std::string &agent_id, bool active_only);
-  Json list_gigs(const GigFilter &filter); // {"gigs": [...], "total": n}
+  std::optional<Json> gig(const std::string& id);
+  std::vector<Json> gigs_of(const std::string& agent_id, bool active_only);
+  Json list_gigs(const GigFilter& filter);  // {"gigs": [...], "total": n}
   // `fields` holds validated column values; agent_id must exist.
-  Json create_gig(const Json &fields);
-  std::optional<Json> update_gig(const std::string &id, const Json &fields);
+  Json create_gig(const Json& fields);
+  std::optional<Json> update_gig(const std::string& id, const Json& fields);
 
   // Orders.
-  std::optional<Json> order(const std::string &id); // bare row
-  std::optional<Json> order_with_names(
-      const std::string &id); // + gig_title, buyer_name, seller_name
-  std::vector<Json>
-  list_orders(const OrderFilter &filter); // newest first, with names
-  std::string list_orders_json(
-      const OrderFilter &filter); // the same rows as JSON array text
-  OrderPlacement place_order(const NewOrder &order);
+  std::optional<Json> order(const std::string& id);             // bare row
+  std::optional<Json> order_with_names(const std::string& id);  // + gig_title, buyer_name, seller_name
+  std::vector<Json> list_orders(const OrderFilter& filter);     // newest first, with names
+  std::string list_orders_json(const OrderFilter& filter);      // the same rows as JSON array text
+  OrderPlacement place_order(const NewOrder& order);
   // Moves the order from `expected_from` to `to` only if it is still there, so
   // two racing writers cannot both win.
-  TransitionResult transition(const std::string &order_id,
-                              const std::string &expected_from,
-                              const std::string &to);
-  TransitionResult deliver(const std::string &order_id,
-                           const std::string &delivery_data,
-                           const std::string &delivery_hash);
+  TransitionResult transition(const std::string& order_id, const std::string& expected_from, const std::string& to);
+  TransitionResult deliver(const std::string& order_id, const std::string& delivery_data,
+                           const std::string& delivery_hash);
 
   // Messages and categories.
-  std::vector<Json> messages(const std::string &order_id);
-  Json add_message(const std::string &order_id, const std::string &sender_id,
-                   const std::string &content, const std::string &message_type);
+  std::vector<Json> messages(const std::string& order_id);
+  Json add_message(const std::string& order_id, const std::string& sender_id, const std::string& content,
+                   const std::string& message_type);
   std::vector<Json> categories();
 
   // Reviews. add_review checks the order (exists, reviewer is its buyer,
   // completed, not yet reviewed) and recomputes the seller's and the gig's
   // rating_avg / rating_count in the same transaction.
-  ReviewResult add_review(const NewReview &review);
+  ReviewResult add_review(const NewReview& review);
   // Newest first, with reviewer_name (and gig_title except for OfGig).
-  std::vector<Json> list_reviews(ReviewScope scope, const std::string &id,
-                                 int limit);
+  std::vector<Json> list_reviews(ReviewScope scope, const std::string& id, int limit);
 
   // Work submissions.
-  SubmissionResult add_submission(const NewSubmission &submission);
-  std::optional<Json>
-  submission(const std::string &id); // with sender_name, receiver_name
-  Json
-  list_submissions(const SubmissionFilter
-                       &filter); // {"submissions", "total", "limit", "offset"}
+  SubmissionResult add_submission(const NewSubmission& submission);
+  std::optional<Json> submission(const std::string& id);  // with sender_name, receiver_name
+  Json list_submissions(const SubmissionFilter& filter);  // {"submissions", "total", "limit", "offset"}
   // Scores it (receiver only, once); a linked order without a review also
   // gets one of round(score / 20) stars, clamped to 1-5.
-  SubmissionResult review_submission(const std::string &id,
-                                     const std::string &reviewer_id, int score,
-                                     const std::optional<std::string> &comment);
-  std::vector<Json>
-  inbox(const std::string &agent_id); // pending submissions to it
-  std::vector<Json> sent(const std::string &agent_id);
+  SubmissionResult review_submission(const std::string& id, const std::string& reviewer_id, int score,
+                                     const std::optional<std::string>& comment);
+  std::vector<Json> inbox(const std::string& agent_id);  // pending submissions to it
+  std::vector<Json> sent(const std::string& agent_id);
 
   // Marketplace views (see the contract's GET /api/marketplace/*).
   Json featured();
-  Json search(const std::string &query);
+  Json search(const std::string& query);
   Json marketplace_stats();
 
-  const std::string &path() const { return path_; }
+  const std::string& path() const { return path_; }
 
-private:
+ private:
   friend class Lease;
   void give_back(std::unique_ptr<Connection> conn);
-  static std::string orders_sql(const OrderFilter &filter,
-                                std::vector<Json> &params);
+  static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
   void checkpoint_loop();
 
   std::string path_;
@@ -257,15 +229,14 @@ private:
   bool stopping_ = false;
   std::thread checkpointer_;
   std::shared_mutex key_cache_mutex_;
-  std::unordered_map<std::string, std::string>
-      key_cache_; // sha256(key) -> agent id
+  std::unordered_map<std::string, std::string> key_cache_;  // sha256(key) -> agent id
 };
 
 // "0x" + 40 hex: derived from the agent id, clearly not a funded wallet.
-std::string wallet_address_for(const std::string &agent_id);
+std::string wallet_address_for(const std::string& agent_id);
 
 // ISO-8601 UTC with milliseconds and Z, `hours` from now (JavaScript's
 // toISOString).
 std::string iso_deadline_from_now(double hours);
 
-} // namespace gigent::server
+}  // namespace gigent::server
