@@ -11,7 +11,11 @@
 
 namespace gigent::server {
 
-Api::Api(Store& store, ApiOptions options) : store_(store), options_(options) {}
+Api::Api(Store& store, ApiOptions options)
+    : store_(store),
+      options_(options),
+      reads_("api-read", options.read_threads),
+      writes_("api-write", options.write_threads) {}
 
 Api::~Api() {
   shutdown();
@@ -22,6 +26,12 @@ void Api::set_scheduler(Scheduler scheduler) {
 }
 
 void Api::handle(http::Request&& request, http::Reply reply) {
+  const bool read = request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS";
+  std::function<void()> task = [this, request = std::move(request), reply]() mutable { respond(request, reply); };
+  if (!(read ? reads_ : writes_).post(task)) reply(error_response(503, "The server is shutting down"));
+}
+
+void Api::respond(http::Request& request, http::Reply& reply) {
   bool parked = false;
   http::Response response;
   try {
@@ -140,7 +150,7 @@ http::Response Api::route_orders(const http::Request& request, const std::vector
   const std::string& id = parts[2];
   if (n == 3) {
     allow(request, {"GET"});
-    return get_order(id);
+    return get_order(request, id);
   }
   if (parts[3] == "status") {
     allow(request, {"PATCH"});
@@ -152,39 +162,44 @@ http::Response Api::route_orders(const http::Request& request, const std::vector
   }
   if (parts[3] == "messages") {
     allow(request, {"GET", "POST"});
-    return get ? list_messages(id) : post_message(request, id);
+    return get ? list_messages(request, id) : post_message(request, id);
   }
   fail(404, "Not found: " + request.method + " " + request.path);
 }
 
+std::string Api::key_agent(const http::Request& request) {
+  auto key = request.header("x-api-key");
+  if (!key || key->empty()) missing_key(request);
+  auto agent = store_.agent_for_key(*key);
+  if (!agent) fail(401, "Invalid API key");
+  return *agent;
+}
+
+std::string Api::begin_read(const http::Request& request) {
+  if (options_.allow_unauthenticated) return {};
+  return key_agent(request);
+}
+
 Api::Write Api::begin_write(const http::Request& request, const char* body_field) {
   Write write;
-  auto key = request.header("x-api-key");
   if (!options_.allow_unauthenticated) {
     // The key is checked before the body is read: a keyless write is a 401
     // whatever it carries.
-    if (!key || key->empty()) missing_key(request);
-    auto agent = store_.agent_for_key(*key);
-    if (!agent) fail(401, "Invalid API key");
-    write.actor = *agent;
+    write.actor = key_agent(request);
     write.body = parse_body(request);
     return write;
   }
   // Unauthenticated mode: a valid key still names the agent; a wrong one is
   // ignored, as the deployed service does on routes where the key is optional.
   write.body = parse_body(request);
-  if (key && !key->empty())
+  if (auto key = request.header("x-api-key"); key && !key->empty())
     if (auto agent = store_.agent_for_key(*key)) write.actor = *agent;
   if (write.actor.empty()) write.actor = optional_string(write.body, body_field).value_or("");
   return write;
 }
 
 std::string Api::require_key(const http::Request& request) {
-  auto key = request.header("x-api-key");
-  if (!key || key->empty()) missing_key(request);
-  auto agent = store_.agent_for_key(*key);
-  if (!agent) fail(401, "Invalid API key");
-  return *agent;
+  return key_agent(request);
 }
 
 std::string Api::read_as(const http::Request& request) {

@@ -55,6 +55,12 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
   return if_none_match.find(etag) != std::string::npos;
 }
 
+bool is_party(const Json& order, const std::string& agent_id) {
+  for (const char* side : {"buyer_id", "seller_id"})
+    if (auto it = order.find(side); it != order.end() && it->is_string() && *it == agent_id) return true;
+  return false;
+}
+
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
   std::size_t start = 0;

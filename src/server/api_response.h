@@ -36,6 +36,9 @@ http::Response error_response(int status, const std::string& message, const Json
 std::string weak_etag(const std::string& body);
 bool etag_matches(const std::string& if_none_match, const std::string& etag);
 
+// Whether `agent_id` is the order row's buyer or seller.
+bool is_party(const Json& order, const std::string& agent_id);
+
 // "/api/orders/1/" -> {"api", "orders", "1"}.
 std::vector<std::string> split_path(const std::string& path);
 

@@ -11,8 +11,6 @@ struct Api::Waiter {
   OrderFilter filter;
 };
 
-// --------------------------------------------------------------- Long-poll
-
 // Parks the request until an order event for the agent or the deadline. The
 // query runs once more after parking, so an order placed between the first
 // query and the parking is not missed.
@@ -27,8 +25,11 @@ void Api::park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply
   }
   parked = true;
   std::weak_ptr<Waiter> weak = waiter;
+  // The timer fires on an I/O thread; the query that answers runs on the pool.
   scheduler_(wait, [this, weak] {
-    if (auto w = weak.lock()) expire(w);
+    reads_.post([this, weak] {
+      if (auto w = weak.lock()) expire(w);
+    });
   });
   if (!store_.list_orders(waiter->filter).empty()) expire(waiter);
 }
@@ -64,9 +65,9 @@ void Api::notify(const std::vector<std::string>& agent_ids) {
       for (auto it = first; it != last; ++it) woken.push_back(it->second);
     }
   }
-  if (woken.empty() || !scheduler_) return;
-  // Answer from the event loop, not inside the write that caused it.
-  scheduler_(std::chrono::milliseconds(0), [this, woken = std::move(woken)] {
+  if (woken.empty()) return;
+  // Answer from the read pool, not inside the write request that caused it.
+  reads_.post([this, woken = std::move(woken)] {
     for (const auto& waiter : woken) {
       if (waiter->done.load()) continue;
       try {
@@ -86,6 +87,8 @@ void Api::shutdown() {
     for (auto& [id, waiter] : waiters_) all.push_back(waiter);
   }
   for (const auto& waiter : all) expire(waiter);
+  reads_.stop();
+  writes_.stop();
 }
 
 }  // namespace gigent::server

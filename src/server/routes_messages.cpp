@@ -14,14 +14,17 @@ http::Response Api::post_message(const http::Request& request, const std::string
   std::string type = optional_string(body, "message_type").value_or("text");
   auto order = store_.order(id);
   if (!order) fail(404, "Order not found");
-  if (!options_.allow_unauthenticated && (*order)["seller_id"] != sender && (*order)["buyer_id"] != sender)
+  if (!options_.allow_unauthenticated && !is_party(*order, sender))
     fail(403, "Only the buyer or the seller can post on this order");
   if (!store_.agent_exists(sender)) fail(404, "Sender not found");
   return json_response(store_.add_message(id, sender, content, type), 201);
 }
 
-http::Response Api::list_messages(const std::string& id) {
-  if (!store_.order(id)) fail(404, "Order not found");
+http::Response Api::list_messages(const http::Request& request, const std::string& id) {
+  const std::string reader = begin_read(request);
+  auto order = store_.order(id);
+  if (!order) fail(404, "Order not found");
+  if (!reader.empty() && !is_party(*order, reader)) fail(403, "Only the buyer or the seller can read this order");
   Json list = Json::array();
   for (auto& m : store_.messages(id)) list.push_back(std::move(m));
   return json_response({{"messages", std::move(list)}});

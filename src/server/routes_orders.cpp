@@ -27,8 +27,12 @@ http::Response Api::orders_page(const OrderFilter& filter) {
 }
 
 http::Response Api::list_orders(const http::Request& request, http::Reply& reply, bool& parked) {
+  const std::string reader = begin_read(request);
   OrderFilter filter;
   filter.agent_id = query_or_empty(request, "agent_id");
+  // A key lists its own agent's orders only; no agent_id means those.
+  if (!reader.empty() && filter.agent_id.empty()) filter.agent_id = reader;
+  if (!reader.empty() && filter.agent_id != reader) fail(403, "An API key can list only its own agent's orders");
   filter.role = query_or_empty(request, "role");
   if (!filter.role.empty() && filter.role != "seller" && filter.role != "buyer")
     fail(400, "role must be seller or buyer");
@@ -55,9 +59,11 @@ http::Response Api::list_orders(const http::Request& request, http::Reply& reply
   return page;
 }
 
-http::Response Api::get_order(const std::string& id) {
+http::Response Api::get_order(const http::Request& request, const std::string& id) {
+  const std::string reader = begin_read(request);
   auto order = store_.order_with_names(id);
   if (!order) fail(404, "Order not found");
+  if (!reader.empty() && !is_party(*order, reader)) fail(403, "Only the buyer or the seller can read this order");
   Json messages = Json::array();
   for (auto& m : store_.messages(id)) messages.push_back(std::move(m));
   (*order)["messages"] = std::move(messages);

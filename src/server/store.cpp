@@ -58,6 +58,10 @@ Lease Store::connection() {
 }
 
 void Store::give_back(std::unique_ptr<Connection> conn) {
+  // A connection still inside a transaction (a ROLLBACK that failed, a
+  // caller that left after BEGIN) would hand the next request that
+  // transaction; closing it rolls it back instead.
+  if (!conn->in_autocommit()) return;
   std::lock_guard lock(pool_mutex_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(conn));
 }
@@ -72,9 +76,10 @@ void Store::write(const std::function<void(Connection&)>& body) {
     generation_.fetch_add(1, std::memory_order_acq_rel);
   } catch (...) {
     try {
-      conn->execute("ROLLBACK");
+      // SQLite rolls some errors back itself; then there is nothing to undo.
+      if (!conn->in_autocommit()) conn->execute("ROLLBACK");
     } catch (...) {
-      // The transaction is already gone (SQLite rolls back some errors itself).
+      conn.discard();  // its state is unknown: closing it is the rollback
     }
     throw;
   }
