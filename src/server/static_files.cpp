@@ -3,10 +3,8 @@
 #include <sys/stat.h>
 
 #include <array>
-#include <cerrno>
 #include <climits>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -85,7 +83,7 @@ std::string content_type_for(const std::string& file_name) {
 StaticFiles::StaticFiles(const std::string& root) {
   auto resolved = canonical(root);
   if (!resolved || !is_directory(*resolved))
-    throw std::runtime_error("--static " + root + ": not a readable folder (" + std::strerror(errno) + ")");
+    throw std::runtime_error("--static " + root + ": not a readable folder (does it exist, and is it a folder?)");
   root_ = *resolved;
   if (root_.size() > 1 && root_.back() == '/') root_.pop_back();
   if (!is_regular_file(root_ + "/index.html"))
