@@ -149,10 +149,13 @@ Json Store::list_submissions(const SubmissionFilter& f) {
   params.push_back(f.offset);
   auto conn = connection();
   Json rows = Json::array();
-  for (auto& row : conn->query(std::string(kSubmissionWithNames) + where +
-                                   " ORDER BY ws.created_at DESC, ws.rowid DESC LIMIT ?" + n + " OFFSET ?" + m,
-                               params))
-    rows.push_back(std::move(row));
+  std::string sql = kSubmissionWithNames;
+  sql += where;
+  sql += " ORDER BY ws.created_at DESC, ws.rowid DESC LIMIT ?";
+  sql += n;
+  sql += " OFFSET ?";
+  sql += m;
+  for (auto& row : conn->query(sql, params)) rows.push_back(std::move(row));
   params.resize(filter_params);
   auto total = conn->query_one("SELECT COUNT(*) AS n FROM work_submissions ws " + where, params);
   return Json{{"submissions", std::move(rows)},
