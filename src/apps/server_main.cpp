@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "server/api.h"
 #include "server/seed.h"
+#include "server/static_files.h"
 #include "server/store.h"
 
 namespace {
@@ -33,6 +34,7 @@ struct Options {
   unsigned idle_timeout_s = static_cast<unsigned>(http.idle_timeout.count());
   unsigned header_timeout_s =
       static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(http.header_timeout).count());
+  std::string static_dir;  // a built web front end served at /
   gigent::server::SeedOptions seed;
   std::size_t seed_agents = 0;
 };
@@ -65,6 +67,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
   app.add_option("--body-min-rate", options.http.body_min_rate,
                  "Bytes per second a request body must average after a 10 s grace (0: the whole body within it)")
       ->capture_default_str();
+  app.add_option("--static", options.static_dir,
+                 "Serve a built web front end from DIR at / (index.html for paths outside /api)");
   app.set_version_flag("--version", std::string("gigent-server ") + GIGENT_VERSION);
   // Benchmark seeding: fill --db and exit. Not part of the user-facing help.
   app.add_option("--seed-agents", options.seed_agents)->group("");
@@ -166,6 +170,14 @@ int serve(gigent::server::Store& store, const Options& options, const sigset_t& 
   auto log = gigent::log::get("server");
   gigent::server::ApiOptions api_options;
   api_options.allow_unauthenticated = options.allow_unauthenticated;
+  if (!options.static_dir.empty()) {
+    try {
+      api_options.static_files = std::make_shared<const gigent::server::StaticFiles>(options.static_dir);
+    } catch (const std::exception& e) {
+      std::cerr << "gigent-server: " << e.what() << "\n";
+      return 2;
+    }
+  }
   gigent::server::Api api(store, api_options);
   gigent::http::Server server(http_options(options),
                               [&api](gigent::http::Request&& request, gigent::http::Reply reply) {

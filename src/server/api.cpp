@@ -1,5 +1,8 @@
 #include "server/api.h"
 
+#include "server/onchain_routes.h"
+#include "server/static_files.h"
+
 #include <algorithm>
 #include <iterator>
 
@@ -45,6 +48,8 @@ void Api::respond(http::Request& request, http::Reply& reply) {
   if (parked) return;
   api_logger()->debug("{} {} -> {}", request.method, request.target, response.status);
   response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  // Browser scripts (the web front end) may read the ETag they revalidate with.
+  response.headers.emplace_back("Access-Control-Expose-Headers", "ETag");
   if (request.method == "GET" && response.status == 200) {
     auto known = std::find_if(response.headers.begin(), response.headers.end(),
                               [](const auto& header) { return header.first == "ETag"; });
@@ -66,11 +71,12 @@ http::Response Api::route(http::Request& request, http::Reply& reply, bool& park
   if (method == "OPTIONS") {
     http::Response r;
     r.status = 204;
-    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS"},
+    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS"},
                  {"Access-Control-Allow-Headers", "Content-Type, X-API-Key, If-None-Match"}};
     return r;
   }
-  // Each route names the methods it answers; a known path with another method is a 405.
+  // Each route names the methods it answers; a known path with another method
+  // is a 405.
   auto parts = split_path(request.path);
   const std::size_t n = parts.size();
   const std::string resource = n > 1 && parts[0] == "api" ? parts[1] : std::string();
@@ -82,6 +88,19 @@ http::Response Api::route(http::Request& request, http::Reply& reply, bool& park
     allow(request, {"GET"});
     return categories();
   }
+  if (auto onchain = onchain_route(parts)) {
+    http::Response r;
+    r.status = 501;
+    r.body = onchain_error_body(method, *onchain);
+    return r;
+  }
+  if (n == 0 || parts[0] != "api") {
+    if (options_.static_files && method == "GET") return options_.static_files->serve(request.path);
+    fail(404, "Not found: " + method + " " + request.path);
+  }
+  if (resource == "reviews" && n >= 2 && n <= 4) return route_reviews(request, parts);
+  if (resource == "marketplace") return route_marketplace(request, parts);
+  if (resource == "communications" && n >= 2 && n <= 5) return route_communications(request, parts);
   if (resource == "agents" && n >= 2 && n <= 4) return route_agents(request, parts);
   if (resource == "gigs" && n >= 2 && n <= 3) return route_gigs(request, parts);
   if (resource == "orders" && n >= 2 && n <= 4) return route_orders(request, parts, reply, parked);
@@ -94,13 +113,14 @@ http::Response Api::route_agents(const http::Request& request, const std::vector
     allow(request, {"GET"});
     return list_agents(request);
   }
-  if (n == 3 && (parts[2] == "register" || parts[2] == "me")) {
-    allow(request, {parts[2] == "register" ? "POST" : "GET"});
-    return parts[2] == "register" ? register_agent(request) : get_me(request);
+  if (n == 3 && (parts[2] == "register" || parts[2] == "me" || parts[2] == "rotate-key")) {
+    allow(request, {parts[2] == "me" ? "GET" : "POST"});
+    if (parts[2] == "register") return register_agent(request);
+    return parts[2] == "me" ? get_me(request) : rotate_key(request);
   }
   if (n == 3) {
-    allow(request, {"GET"});
-    return get_agent(parts[2]);
+    allow(request, {"GET", "PATCH"});
+    return request.method == "GET" ? get_agent(parts[2]) : patch_agent(request, parts[2]);
   }
   if (parts[3] == "heartbeat") {
     allow(request, {"POST"});
@@ -114,7 +134,8 @@ http::Response Api::route_gigs(const http::Request& request, const std::vector<s
     allow(request, {"GET", "POST"});
     return request.method == "GET" ? list_gigs(request) : create_gig(request);
   }
-  allow(request, {"GET", "PATCH"});
+  allow(request, {"GET", "PATCH", "DELETE"});
+  if (request.method == "DELETE") return delete_gig(request, parts[2]);
   return request.method == "GET" ? get_gig(parts[2]) : patch_gig(request, parts[2]);
 }
 
@@ -148,7 +169,7 @@ http::Response Api::route_orders(const http::Request& request, const std::vector
 
 std::string Api::key_agent(const http::Request& request) {
   auto key = request.header("x-api-key");
-  if (!key || key->empty()) fail(401, "Missing X-API-Key header");
+  if (!key || key->empty()) missing_key(request);
   auto agent = store_.agent_for_key(*key);
   if (!agent) fail(401, "Invalid API key");
   return *agent;
@@ -175,6 +196,57 @@ Api::Write Api::begin_write(const http::Request& request, const char* body_field
     if (auto agent = store_.agent_for_key(*key)) write.actor = *agent;
   if (write.actor.empty()) write.actor = optional_string(write.body, body_field).value_or("");
   return write;
+}
+
+std::string Api::require_key(const http::Request& request) {
+  return key_agent(request);
+}
+
+std::string Api::read_as(const http::Request& request) {
+  if (!options_.allow_unauthenticated) return require_key(request);
+  if (auto key = request.header("x-api-key"); key && !key->empty())
+    if (auto agent = store_.agent_for_key(*key)) return *agent;
+  return "";
+}
+
+void Api::missing_key(const http::Request& request) {
+  const bool write = request.method != "GET";
+  if (write) warn_keyless_writer(request);
+  std::string hint = write ? "This gigent-server requires the X-API-Key header (the key "
+                             "registration returned) on "
+                             "every write. A client that never sends one, such as the "
+                             "deployed service's "
+                             "TypeScript runtime, needs the server started with "
+                             "--allow-unauthenticated."
+                           : "Add header: X-API-Key: sk_... (the key registration returned)";
+  fail(401, "Missing API key", {{"hint", hint}, {"docs", "Register at POST /api/agents/register to get an API key"}});
+}
+
+// Once per client address and kKeylessWarnEvery, so a client retrying every
+// second does not flood the log, while a new client is still reported.
+void Api::warn_keyless_writer(const http::Request& request) {
+  constexpr auto kKeylessWarnEvery = std::chrono::minutes(10);
+  constexpr std::size_t kMaxRemembered = 4096;
+  std::string address = request.remote;
+  if (auto colon = address.rfind(':'); colon != std::string::npos && address.find(':') == colon)
+    address.resize(colon);  // "1.2.3.4:port"; an IPv6 "[::1]:port" keeps its port
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(keyless_mutex_);
+    auto [it, inserted] = keyless_warned_.try_emplace(address, now);
+    if (!inserted) {
+      if (now - it->second < kKeylessWarnEvery) return;
+      it->second = now;
+    }
+    if (keyless_warned_.size() > kMaxRemembered) keyless_warned_.clear();
+  }
+  api_logger()->warn(
+      "client {} is writing without an X-API-Key ({} {}); every such write "
+      "gets a 401. Give the client its agent's "
+      "key, or start gigent-server with --allow-unauthenticated for clients "
+      "that never send one (the deployed "
+      "TypeScript runtime). Logged once per client address every 10 minutes.",
+      address, request.method, request.path);
 }
 
 }  // namespace gigent::server

@@ -24,6 +24,8 @@
 
 namespace gigent::server {
 
+class StaticFiles;
+
 struct ApiOptions {
   // Trust agent_id / buyer_id / sender_id in bodies like the deployed service
   // instead of requiring X-API-Key on writes.
@@ -32,6 +34,8 @@ struct ApiOptions {
   int max_limit = 100;                // page size cap
   std::size_t read_threads = 3;       // GET requests, long-poll checks and expiries
   std::size_t write_threads = 2;      // every other method (the store serialises the writes themselves)
+  // The built web front end served at / (--static DIR); none when null.
+  std::shared_ptr<const StaticFiles> static_files;
 };
 
 class Api {
@@ -62,6 +66,9 @@ class Api {
   void respond(http::Request& request, http::Reply& reply);
   http::Response route(http::Request& request, http::Reply& reply, bool& parked);
   http::Response route_agents(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_reviews(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_marketplace(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_communications(const http::Request& request, const std::vector<std::string>& parts);
   http::Response route_gigs(const http::Request& request, const std::vector<std::string>& parts);
   http::Response route_orders(const http::Request& request, const std::vector<std::string>& parts, http::Reply& reply,
                               bool& parked);
@@ -89,6 +96,25 @@ class Api {
   http::Response post_message(const http::Request& request, const std::string& id);
   http::Response list_messages(const http::Request& request, const std::string& id);
   http::Response categories();
+  http::Response patch_agent(const http::Request& request, const std::string& id);
+  http::Response rotate_key(const http::Request& request);
+  http::Response delete_gig(const http::Request& request, const std::string& id);
+  http::Response post_review(const http::Request& request);
+  http::Response post_submission(const http::Request& request);
+  http::Response list_submissions(const http::Request& request);
+  http::Response get_submission(const http::Request& request, const std::string& id);
+  http::Response review_submission(const http::Request& request, const std::string& id);
+
+  // The agent of the request's X-API-Key, in every mode; a 401 without a valid
+  // one.
+  std::string require_key(const http::Request& request);
+  // Who reads a party-only resource: the key's agent (required), or in the
+  // open mode the key's agent when valid and otherwise "" (anyone may read).
+  std::string read_as(const http::Request& request);
+  // The 401 for a request without a key: {"error": "Missing API key", "hint",
+  // "docs"}.
+  [[noreturn]] void missing_key(const http::Request& request);
+  void warn_keyless_writer(const http::Request& request);
 
   // A write's parsed body and the agent it acts for: the key's agent, or
   // (unauthenticated mode, no valid key) the id in `body_field`; empty when
@@ -113,6 +139,9 @@ class Api {
   bool shutting_down_ = false;
 
   PageCache pages_;
+
+  std::mutex keyless_mutex_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> keyless_warned_;  // by client address
   BlockingPool reads_;
   BlockingPool writes_;
 };

@@ -36,6 +36,9 @@ http::Response Api::list_gigs(const http::Request& request) {
 http::Response Api::get_gig(const std::string& id) {
   auto gig = store_.gig(id);
   if (!gig) fail(404, "Gig not found");
+  Json reviews = Json::array();
+  for (auto& r : store_.reviews_of_gig(id, 20)) reviews.push_back(std::move(r));
+  (*gig)["reviews"] = std::move(reviews);
   return json_response(*gig);
 }
 
@@ -53,7 +56,8 @@ http::Response Api::patch_gig(const http::Request& request, const std::string& i
   auto [body, actor] = begin_write(request, "agent_id");
   auto gig = store_.gig(id);
   if (!gig) fail(404, "Gig not found");
-  // Unauthenticated mode trusts a body without agent_id, like the deployed service.
+  // Unauthenticated mode trusts a body without agent_id, like the deployed
+  // service.
   if (!actor.empty() && (*gig)["agent_id"] != actor) fail(403, "Only the gig's owner can change it");
   Json fields = gig_fields(body, false);
   if (fields.empty()) fail(400, "No gig fields to update");
@@ -61,6 +65,17 @@ http::Response Api::patch_gig(const http::Request& request, const std::string& i
   auto updated = store_.update_gig(id, fields);
   if (!updated) fail(404, "Gig not found");
   return json_response(*updated);
+}
+
+// Soft: the row stays (its orders and reviews point at it) with status
+// "deleted", which every list leaves out.
+http::Response Api::delete_gig(const http::Request& request, const std::string& id) {
+  auto [body, actor] = begin_write(request, "agent_id");
+  auto gig = store_.gig(id);
+  if (!gig) fail(404, "Gig not found");
+  if (!actor.empty() && (*gig)["agent_id"] != actor) fail(403, "Only the gig's owner can delete it");
+  if (!store_.update_gig(id, {{"status", "deleted"}})) fail(404, "Gig not found");
+  return json_response({{"success", true}});
 }
 
 }  // namespace gigent::server

@@ -9,7 +9,14 @@ http::Response Api::health() {
                         {"name", "Gigent"},
                         {"version", GIGENT_VERSION},
                         {"stats", store_.stats()},
-                        {"features", {"long_poll", "heartbeat", "gig_patch"}}});
+                        {"features", {"long_poll", "heartbeat", "gig_patch"}},
+                        // Clients of the deployed service read this object; no
+                        // on-chain registry stands behind this server.
+                        {"erc8004",
+                         {{"compliant", false},
+                          {"note",
+                           "gigent-server keeps no on-chain registries; the ERC-8004 "
+                           "routes answer 501"}}}});
 }
 
 http::Response Api::categories() {

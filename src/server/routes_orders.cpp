@@ -89,11 +89,11 @@ http::Response Api::place_order(const http::Request& request) {
   auto placed = store_.place_order(order);
   switch (placed.outcome) {
     case OrderPlacement::Outcome::GigNotFound:
-      fail(404, "Gig not found or not active");
+      fail(404, "Gig not found or inactive");
     case OrderPlacement::Outcome::BuyerNotFound:
       fail(404, "Buyer not found");
     case OrderPlacement::Outcome::OwnGig:
-      fail(400, "You cannot order your own gig");
+      fail(400, "You can't order your own gig");
     case OrderPlacement::Outcome::TierUnavailable:
       fail(400, "This gig has no " + order.tier + " tier");
     case OrderPlacement::Outcome::Created:
@@ -110,7 +110,8 @@ http::Response Api::change_status(const http::Request& request, const std::strin
   if (!order) fail(404, "Order not found");
   std::string from = (*order)["status"].get<std::string>();
   if (!can_transition(from, to)) fail(400, transition_error(from, to), {{"valid", next_statuses(from)}});
-  // The deployed service lets anyone move any order; only keys make parties matter.
+  // The deployed service lets anyone move any order; only keys make parties
+  // matter.
   if (!options_.allow_unauthenticated) {
     bool is_seller = (*order)["seller_id"] == actor, is_buyer = (*order)["buyer_id"] == actor;
     switch (required_party(from, to)) {
@@ -129,6 +130,16 @@ http::Response Api::change_status(const http::Request& request, const std::strin
   if (result.outcome == TransitionResult::Outcome::NotFound) fail(404, "Order not found");
   if (result.outcome == TransitionResult::Outcome::Invalid)
     fail(400, transition_error(result.current_status, to), {{"valid", next_statuses(result.current_status)}});
+  if (result.outcome == TransitionResult::Outcome::RevisionsUsedUp) {
+    auto allowed = result.order.value("max_revisions", Json(1));
+    fail(400,
+         "No revisions left: this order included " + allowed.dump() +
+             " and all are used. The buyer can complete the order or open a "
+             "dispute.",
+         {{"revisions_used", result.order.value("revisions_used", Json(0))},
+          {"max_revisions", allowed},
+          {"valid", Json::array({"completed", "disputed"})}});
+  }
   notify({result.order["seller_id"].get<std::string>(), result.order["buyer_id"].get<std::string>()});
   return json_response(result.order);
 }
@@ -143,12 +154,12 @@ http::Response Api::deliver(const http::Request& request, const std::string& id)
   auto hash = bounded_string(body, "delivery_hash", limits::kDeliveryHash);
   std::string from = (*order)["status"].get<std::string>();
   if (!can_deliver_from(from))
-    fail(400, transition_error(from, "delivered"),
+    fail(400, "Cannot deliver from \"" + from + "\"",
          {{"valid", Json::array({"accepted", "in_progress", "revision_requested"})}});
   auto result = store_.deliver(id, *data, hash && !hash->empty() ? *hash : sha256_hex(*data));
   if (result.outcome == TransitionResult::Outcome::NotFound) fail(404, "Order not found");
   if (result.outcome == TransitionResult::Outcome::Invalid)
-    fail(400, transition_error(result.current_status, "delivered"),
+    fail(400, "Cannot deliver from \"" + result.current_status + "\"",
          {{"valid", Json::array({"accepted", "in_progress", "revision_requested"})}});
   notify({result.order["seller_id"].get<std::string>(), result.order["buyer_id"].get<std::string>()});
   return json_response(result.order);

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <set>
+
 #include "common/secret.h"
 #include "server/store.h"
 #include "server/store_sql.h"
@@ -18,22 +20,61 @@ Registration Store::register_agent(const NewAgent& fields) {
   Registration result;
   std::string id = uuid_v4();
   result.api_key = "sk_" + random_hex(24);
+  auto text = [](const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); };
+  // One owner may run any number of agents, as on the deployed service.
   write([&](Connection& conn) {
-    if (conn.query_one("SELECT 1 FROM agents WHERE owner_wallet = ?1", {fields.owner_wallet})) {
-      result.wallet_taken = true;
-      return;
-    }
     conn.execute(
-        "INSERT INTO agents (id, name, description, category, tags, avatar_url, owner_wallet, "
-        "wallet_address, api_key_hash, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)",
-        {id, fields.name, fields.description, fields.category, fields.tags, fields.avatar_url, fields.owner_wallet,
-         wallet_address_for(id), sha256_hex(result.api_key)});
+        "INSERT INTO agents (id, name, description, category, tags, "
+        "avatar_url, owner_wallet, "
+        "wallet_address, api_key_hash, last_seen) VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, NULL)",
+        {id, fields.name, text(fields.description), fields.category.empty() ? "general" : fields.category, fields.tags,
+         text(fields.avatar_url), fields.owner_wallet, wallet_address_for(id), sha256_hex(result.api_key)});
   });
-  if (result.wallet_taken) return result;
   result.agent = *this->agent(id);
   result.agent.erase("is_online");
   result.agent["api_key"] = result.api_key;
   return result;
+}
+
+std::optional<Json> Store::update_agent(const std::string& id, const Json& fields) {
+  static const std::set<std::string, std::less<>> columns{"name", "description", "category",
+                                                          "tags", "avatar_url",  "status"};
+  std::string sets;
+  std::vector<Json> params{id};
+  for (auto& [key, value] : fields.items()) {
+    if (!columns.count(key)) throw StoreError("unknown agent column " + key);
+    params.push_back(value);
+    sets += key + " = ?" + std::to_string(params.size()) + ", ";
+  }
+  int changed = 0;
+  write([&](Connection& conn) {
+    changed = conn.execute("UPDATE agents SET " + sets + "updated_at = datetime('now') WHERE id = ?1", params);
+  });
+  if (!changed) return std::nullopt;
+  return agent(id);
+}
+
+std::optional<std::string> Store::rotate_key(const std::string& id) {
+  std::string key = "sk_" + random_hex(24);
+  int changed = 0;
+  // The cache entry of the old key goes in the same critical section as the
+  // commit, so no request after this returns can still pass with it.
+  std::unique_lock cache(key_cache_mutex_);
+  write([&](Connection& conn) {
+    changed = conn.execute(
+        "UPDATE agents SET api_key_hash = ?2, updated_at = "
+        "datetime('now') WHERE id = ?1",
+        {id, sha256_hex(key)});
+  });
+  for (auto it = key_cache_.begin(); it != key_cache_.end();) {
+    if (it->second == id)
+      it = key_cache_.erase(it);
+    else
+      ++it;
+  }
+  if (!changed) return std::nullopt;
+  return key;
 }
 
 std::optional<std::string> Store::agent_for_key(const std::string& api_key) {
@@ -63,8 +104,10 @@ bool Store::agent_exists(const std::string& id) {
 std::optional<std::string> Store::heartbeat(const std::string& id) {
   std::optional<std::string> last_seen;
   std::lock_guard writer(write_mutex_);
-  auto row =
-      connection()->query_one("UPDATE agents SET last_seen = datetime('now') WHERE id = ?1 RETURNING last_seen", {id});
+  auto row = connection()->query_one(
+      "UPDATE agents SET last_seen = datetime('now') "
+      "WHERE id = ?1 RETURNING last_seen",
+      {id});
   if (row) last_seen = (*row)["last_seen"].get<std::string>();
   return last_seen;
 }
@@ -90,13 +133,13 @@ Json Store::list_agents(const AgentFilter& f) {
     params.push_back(like_pattern(f.search));
     where += " AND (a.name LIKE ?" + n + " ESCAPE '\\' OR a.description LIKE ?" + n + " ESCAPE '\\')";
   }
-  std::string order = "a.rating DESC, a.total_orders DESC, a.created_at DESC";
+  std::string order = "a.rating_avg DESC, a.total_orders_completed DESC, a.created_at DESC";
   if (f.sort == "newest")
     order = "a.created_at DESC";
   else if (f.sort == "orders" || f.sort == "popular")
-    order = "a.total_orders DESC, a.rating DESC";
+    order = "a.total_orders_completed DESC, a.rating_avg DESC";
   else if (f.sort == "earnings")
-    order = "a.earnings DESC";
+    order = "a.total_earnings DESC";
   else if (f.sort == "name")
     order = "a.name COLLATE NOCASE ASC";
   std::size_t filter_params = params.size();

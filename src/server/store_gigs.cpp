@@ -36,8 +36,9 @@ using sql::like_pattern;
 
 std::optional<Json> Store::gig(const std::string& id) {
   return connection()->query_one(
-      "SELECT g.*, a.name AS agent_name, a.rating AS agent_rating FROM gigs g "
-      "LEFT JOIN agents a ON a.id = g.agent_id WHERE g.id = ?1",
+      "SELECT g.*, a.name AS agent_name, a.rating_avg AS agent_rating, "
+      "a.total_orders_completed AS agent_orders "
+      "FROM gigs g LEFT JOIN agents a ON a.id = g.agent_id WHERE g.id = ?1",
       {id});
 }
 
@@ -73,16 +74,17 @@ Json Store::list_gigs(const GigFilter& f) {
   else if (f.sort == "price_high" || f.sort == "price_desc")
     order = "g.price_basic DESC";
   else if (f.sort == "rating")
-    order = "g.rating DESC";
+    order = "g.rating_avg DESC, g.rating_count DESC";
   else if (f.sort == "popular" || f.sort == "orders")
-    order = "g.total_orders DESC";
+    order = "g.order_count DESC";
   std::size_t filter_params = params.size();
   std::string n = std::to_string(params.size() + 1), m = std::to_string(params.size() + 2);
   params.push_back(f.limit);
   params.push_back(f.offset);
   auto conn = connection();
   auto rows = conn->query(
-      "SELECT g.*, a.name AS agent_name, a.rating AS agent_rating FROM gigs g "
+      "SELECT g.*, a.name AS agent_name, a.rating_avg AS "
+      "agent_rating FROM gigs g "
       "LEFT JOIN agents a ON a.id = g.agent_id " +
           where + " ORDER BY " + order + ", g.rowid DESC LIMIT ?" + n + " OFFSET ?" + m,
       params);
@@ -126,7 +128,8 @@ std::optional<Json> Store::update_gig(const std::string& id, const Json& fields)
 std::vector<Json> Store::categories() {
   return connection()->query(
       "SELECT c.*, (SELECT COUNT(*) FROM gigs g WHERE g.status = 'active' AND "
-      "g.category IN (c.slug, c.id)) AS gig_count FROM categories c ORDER BY c.rowid");
+      "g.category IN (c.slug, c.id)) AS gig_count FROM categories c ORDER BY "
+      "c.sort_order, c.rowid");
 }
 
 }  // namespace gigent::server

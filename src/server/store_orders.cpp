@@ -76,7 +76,8 @@ OrderPlacement Store::place_order(const NewOrder& o) {
   std::string id = uuid_v4();
   write([&](Connection& conn) {
     auto gig = conn.query_one(
-        "SELECT agent_id, status, price_basic, price_standard, price_premium, delivery_time_hours "
+        "SELECT agent_id, status, price_basic, price_standard, "
+        "price_premium, delivery_time_hours, max_revisions "
         "FROM gigs WHERE id = ?1",
         {o.gig_id});
     if (!gig || (*gig)["status"] != "active") {
@@ -98,14 +99,16 @@ OrderPlacement Store::place_order(const NewOrder& o) {
       return;
     }
     const Json& hours = (*gig)["delivery_time_hours"];
-    double delivery_hours = hours.is_number() ? hours.get<double>() : 24.0;
+    double delivery_hours = hours.is_number() ? hours.get<double>() : 1.0;
+    const Json& revisions = (*gig)["max_revisions"];
+    // The order keeps the revisions the gig offered when it was placed.
     result.order = *conn.query_one(
-        "INSERT INTO orders (id, gig_id, buyer_id, seller_id, tier, price, brief, input_data, status, "
-        "deadline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9) RETURNING *",
+        "INSERT INTO orders (id, gig_id, buyer_id, seller_id, tier, price, "
+        "brief, input_data, status, "
+        "deadline, max_revisions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "'pending', ?9, ?10) RETURNING *",
         {id, o.gig_id, o.buyer_id, seller, o.tier, price, o.brief, o.input_data ? Json(*o.input_data) : Json(nullptr),
-         iso_deadline_from_now(delivery_hours)});
-    conn.execute("UPDATE agents SET total_orders = total_orders + 1 WHERE id = ?1", {seller});
-    conn.execute("UPDATE gigs SET total_orders = total_orders + 1 WHERE id = ?1", {o.gig_id});
+         iso_deadline_from_now(delivery_hours), revisions.is_number() ? revisions : Json(1)});
   });
   return result;
 }
@@ -114,22 +117,47 @@ TransitionResult Store::transition(const std::string& order_id, const std::strin
                                    const std::string& to) {
   TransitionResult result{TransitionResult::Outcome::Done, "", nullptr};
   write([&](Connection& conn) {
+    // A revision is refused once the order's allowance is used; checked in
+    // the UPDATE itself so two racing requests cannot both spend the last one.
+    const bool revision = to == "revision_requested";
     auto row = conn.query_one(
         "UPDATE orders SET status = ?2, updated_at = datetime('now'), "
-        "completed_at = CASE WHEN ?2 = 'completed' THEN datetime('now') ELSE completed_at END "
-        "WHERE id = ?1 AND status = ?3 RETURNING *",
+        "accepted_at = CASE WHEN ?2 = 'accepted' THEN datetime('now') ELSE "
+        "accepted_at END, "
+        "delivered_at = CASE WHEN ?2 = 'delivered' THEN datetime('now') ELSE "
+        "delivered_at END, "
+        "completed_at = CASE WHEN ?2 = 'completed' THEN datetime('now') ELSE "
+        "completed_at END, "
+        "cancelled_at = CASE WHEN ?2 = 'cancelled' THEN datetime('now') ELSE "
+        "cancelled_at END, "
+        "revisions_used = revisions_used + (?2 = 'revision_requested') "
+        "WHERE id = ?1 AND status = ?3 AND (?2 <> 'revision_requested' OR "
+        "COALESCE(revisions_used, 0) < COALESCE(max_revisions, 1)) RETURNING *",
         {order_id, to, expected_from});
     if (!row) {
-      auto current = conn.query_one("SELECT status FROM orders WHERE id = ?1", {order_id});
+      auto current = conn.query_one(
+          "SELECT status, revisions_used, "
+          "max_revisions FROM orders WHERE id = ?1",
+          {order_id});
       result.outcome = current ? TransitionResult::Outcome::Invalid : TransitionResult::Outcome::NotFound;
-      if (current) result.current_status = (*current)["status"].get<std::string>();
+      if (current) {
+        result.current_status = (*current)["status"].get<std::string>();
+        if (revision && result.current_status == expected_from) {
+          result.outcome = TransitionResult::Outcome::RevisionsUsedUp;
+          result.order = std::move(*current);
+        }
+      }
       return;
     }
-    if (to == "completed")
+    if (to == "completed") {
       conn.execute(
-          "UPDATE agents SET completed_orders = completed_orders + 1, earnings = earnings + ?2 "
-          "WHERE id = ?1",
+          "UPDATE agents SET total_orders_completed = "
+          "total_orders_completed + 1, "
+          "total_earnings = total_earnings + ?2, updated_at = "
+          "datetime('now') WHERE id = ?1",
           {(*row)["seller_id"], (*row)["price"]});
+      conn.execute("UPDATE gigs SET order_count = order_count + 1 WHERE id = ?1", {(*row)["gig_id"]});
+    }
     result.order = std::move(*row);
   });
   return result;
@@ -140,9 +168,11 @@ TransitionResult Store::deliver(const std::string& order_id, const std::string& 
   TransitionResult result{TransitionResult::Outcome::Done, "", nullptr};
   write([&](Connection& conn) {
     auto row = conn.query_one(
-        "UPDATE orders SET status = 'delivered', delivery_data = ?2, delivery_hash = ?3, "
+        "UPDATE orders SET status = 'delivered', delivery_data = ?2, "
+        "delivery_hash = ?3, "
         "delivered_at = datetime('now'), updated_at = datetime('now') "
-        "WHERE id = ?1 AND status IN ('accepted', 'in_progress', 'revision_requested') RETURNING *",
+        "WHERE id = ?1 AND status IN ('accepted', 'in_progress', "
+        "'revision_requested') RETURNING *",
         {order_id, delivery_data, delivery_hash});
     if (!row) {
       auto current = conn.query_one("SELECT status FROM orders WHERE id = ?1", {order_id});
