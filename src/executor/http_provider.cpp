@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "common/log.h"
-#include "executor/utf8.h"
+#include "common/utf8.h"
 
 namespace gigent::executor {
 

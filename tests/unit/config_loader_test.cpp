@@ -514,7 +514,8 @@ TEST(ConfigLoader, ProblemFormatIsFileLineColumnFieldMessage) {
 
 TEST(ConfigLoader, ApiKeyIsNeverEchoedInProblems) {
   const std::string secret = "sk-ant-SUPERSECRET-0123456789";
-  for (const std::string& value : {"[" + secret + "]", "{k: " + secret + "}", "\"" + secret + "\n  extra: 1"}) {
+  for (const std::string& value : {"[" + secret + "]", "{k: " + secret + "}", "\"" + secret + "\n  extra: 1",
+                                   "${" + secret + "}", "\"x${" + secret + "\""}) {
     const LoadResult result = load_with_env(kValid + "execution:\n  api_key: " + value + "\n");
     EXPECT_FALSE(result.ok()) << value;
     EXPECT_EQ(all_messages(result).find("SUPERSECRET"), std::string::npos) << all_messages(result);
