@@ -1,4 +1,5 @@
-// The schema of gigent-agent.yaml and the load pipeline.
+// The schema of gigent-agent.yaml (all but the gigs, which are in gigs.cpp)
+// and the load pipeline.
 //
 // The pipeline is: size and encoding checks on the raw bytes, yaml-cpp parse,
 // then one walk over the known schema that converts and checks each field,
@@ -6,38 +7,29 @@
 // expanded per scalar during that walk (see interpolate.h). Problems about
 // something that is missing point at the key of the enclosing section, or at
 // line 1 column 1 for a missing top-level section.
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
-#include <unordered_map>
 
 #include "common/fs.h"
 #include "common/text.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
 #include "config/interpolate.h"
+#include "config/llm_key.h"
 #include "config/reader.h"
+#include "config/schema.h"
+#include "config/suggest.h"
 
 namespace gigent::config {
 
 namespace {
 
-// Bounds that keep the walk linear even when YAML aliases repeat a big node.
-constexpr std::size_t kMaxGigs = 100;
-constexpr double kMaxPrice = 1'000'000;
-
-const std::vector<std::string_view> kCategories = {"data",     "code",    "writing",    "creative",
-                                                   "research", "finance", "automation", "ai"};
-
 const std::vector<std::string_view> kRootKeys = {"agent",    "owner",     "gigs",    "runtime", "execution",
                                                  "delivery", "heartbeat", "logging", "backend"};
 const std::vector<std::string_view> kAgentKeys = {"name", "description", "category", "tags", "avatar_url"};
 const std::vector<std::string_view> kOwnerKeys = {"wallet"};
-const std::vector<std::string_view> kGigKeys = {
-    "title",   "description",         "category",      "subcategory",   "tags",
-    "pricing", "delivery_time_hours", "max_revisions", "example_input", "example_output"};
-const std::vector<std::string_view> kPricingKeys = {"basic", "standard", "premium"};
-const std::vector<std::string_view> kTierKeys = {"price", "description"};
 const std::vector<std::string_view> kRuntimeKeys = {
     "poll_interval_seconds", "auto_accept",         "max_concurrent_orders", "shutdown_grace_seconds",
     "max_order_attempts",    "failed_order_action", "allow_replicas",        "long_poll_seconds"};
@@ -49,6 +41,30 @@ const std::vector<std::string_view> kHeartbeatKeys = {"enabled", "interval_secon
 const std::vector<std::string_view> kLoggingKeys = {"level", "format"};
 const std::vector<std::string_view> kBackendKeys = {"url"};
 
+// The deployed service takes any agent category and defaults it to `general`,
+// so any category loads; one that is not a gig category buyers browse by gets
+// a warning.
+void read_agent_category(Reader& in, const Section& agent, std::string& out) {
+  const auto category = in.read_word(agent, "category", "one of: " + join(kCategories));
+  if (!category) return;
+  out = *category;
+  if (std::find(kCategories.begin(), kCategories.end(), *category) != kCategories.end()) return;
+  std::string message = quote_for_message(*category);
+  if (*category == "general") {
+    message +=
+        " is the marketplace's default agent category but not one of the categories buyers browse by; recommend the "
+        "one that fits best: " +
+        join(kCategories);
+  } else {
+    message +=
+        " is not one of the categories buyers browse by; it is sent as written; recommend one of: " + join(kCategories);
+    if (const auto suggestion = closest_match(*category, kCategories)) {
+      message += " (did you mean `" + *suggestion + "`?)";
+    }
+  }
+  in.warn(in.value_position(*agent.find("category")), agent.field("category"), std::move(message));
+}
+
 void read_agent(Reader& in, const Section& root, AgentSection& out) {
   const auto agent =
       in.child_section(root, "agent", kAgentKeys, true, "a mapping with at least `name` (the agent's display name)");
@@ -56,7 +72,7 @@ void read_agent(Reader& in, const Section& root, AgentSection& out) {
   in.read_string(*agent, "name", out.name,
                  {.required = true, .expected = "a non-empty string (the agent's display name)"});
   in.read_string(*agent, "description", out.description);
-  if (const auto category = in.read_choice(*agent, "category", kCategories)) out.category = *category;
+  read_agent_category(in, *agent, out.category);
   in.read_string_list(*agent, "tags", out.tags);
   in.read_url(*agent, "avatar_url", out.avatar_url);
 }
@@ -76,108 +92,23 @@ void read_owner(Reader& in, const Section& root, OwnerSection& out) {
     return;
   }
   out.wallet = wallet;
-}
-
-std::optional<Tier> read_tier(Reader& in, const Section& pricing, std::string_view key, bool required) {
-  const auto tier = in.child_section(pricing, key, kTierKeys, required, "a mapping with `price` and `description`");
-  if (!tier) return std::nullopt;
-  if (pricing.find(key) == nullptr) return std::nullopt;  // optional tier left out
-  Tier out;
-  const std::string expected_price = "a price in USD greater than 0 and at most " + format_number(kMaxPrice);
-  const Entry* price = tier->find("price");
-  if (price == nullptr) {
-    in.add(tier->anchor(), tier->field("price"), "is missing; expected " + expected_price);
-  } else {
-    // -1 marks "not read": range problems are reported by read_number.
-    out.price = -1;
-    in.read_number(*tier, "price", out.price, 0, kMaxPrice, expected_price);
-    if (out.price == 0) {
-      in.add(in.value_position(*price), tier->field("price"), "0 is not a price; expected " + expected_price);
-    }
+  const std::string lowered = lowercase(wallet);
+  if (lowered == kTemplateWallet || lowered == "0x" + std::string(40, '0')) {
+    in.warn(in.value_position(*owner->find("wallet")), owner->field("wallet"),
+            "is an example address, not a wallet of yours; replace it with your own (0x followed by 40 hex digits) "
+            "before going live: the marketplace records it as the agent's owner");
   }
-  in.read_string(*tier, "description", out.description,
-                 {.required = true, .expected = "a non-empty string saying what this tier delivers"});
-  return out;
-}
-
-// Gig titles seen so far (lowercased, trimmed): which gig and where.
-using TitleIndex = std::unordered_map<std::string, std::pair<std::size_t, Position>>;
-
-void check_unique_title(Reader& in, const Section& gig, const std::string& title, std::size_t index,
-                        TitleIndex& titles) {
-  const std::string title_key = lowercase(trim(title));
-  if (title_key.empty()) return;
-  const Position title_position = in.value_position(*gig.find("title"));
-  const auto [it, inserted] = titles.emplace(title_key, std::make_pair(index, title_position));
-  if (!inserted) {
-    in.add(title_position, gig.field("title"),
-           "duplicate gig title (same as gigs[" + std::to_string(it->second.first) + "] at line " +
-               std::to_string(it->second.second.line) +
-               "); expected each gig to have its own title, since gigs are matched by title when publishing");
-  }
-}
-
-void read_gig(Reader& in, const YAML::Node& node, std::size_t index, TitleIndex& titles, std::vector<Gig>& gigs) {
-  const std::string path = "gigs[" + std::to_string(index) + "]";
-  const Position position = position_of(node.Mark());
-  if (!node.IsMap()) {
-    in.add(position, path,
-           "is " + kind_of(node) + "; expected a mapping with title, description, category and pricing");
-    return;
-  }
-  const auto gig = in.open_section(node, path, position, kGigKeys, "a gig mapping");
-  if (!gig) return;
-  Gig out;
-  in.read_string(*gig, "title", out.title, {.required = true, .expected = "a non-empty title"});
-  check_unique_title(in, *gig, out.title, index, titles);
-  in.read_string(*gig, "description", out.description,
-                 {.required = true, .expected = "a non-empty description of the service"});
-  if (const auto category = in.read_choice(*gig, "category", kCategories, true)) out.category = *category;
-  in.read_string(*gig, "subcategory", out.subcategory);
-  in.read_string_list(*gig, "tags", out.tags);
-  if (const auto pricing = in.child_section(*gig, "pricing", kPricingKeys, true,
-                                            "a mapping with a `basic` tier (price and description), "
-                                            "optionally `standard` and `premium`")) {
-    if (const auto basic = read_tier(in, *pricing, "basic", true)) out.basic = *basic;
-    out.standard = read_tier(in, *pricing, "standard", false);
-    out.premium = read_tier(in, *pricing, "premium", false);
-  }
-  in.read_int(*gig, "delivery_time_hours", out.delivery_time_hours, 1, 8760);
-  in.read_int(*gig, "max_revisions", out.max_revisions, 0, 100);
-  in.read_string(*gig, "example_input", out.example_input);
-  in.read_string(*gig, "example_output", out.example_output);
-  gigs.push_back(std::move(out));
-}
-
-void read_gigs(Reader& in, const Section& root, std::vector<Gig>& out) {
-  constexpr std::string_view expected = "a list of gigs, each starting with `- title: ...` (at least one)";
-  const Entry* entry = root.find("gigs");
-  if (entry == nullptr) {
-    in.add(root.anchor(), "gigs", "section is missing; expected " + std::string(expected));
-    return;
-  }
-  const YAML::Node& gigs = entry->value;
-  if (!gigs || gigs.IsNull() || (gigs.IsSequence() && gigs.size() == 0)) {
-    in.add(in.value_position(*entry), "gigs", "has no gigs; expected " + std::string(expected));
-    return;
-  }
-  if (!gigs.IsSequence()) {
-    in.add(in.value_position(*entry), "gigs", "is " + kind_of(gigs) + "; expected " + std::string(expected));
-    return;
-  }
-  if (gigs.size() > kMaxGigs) {
-    in.add(in.value_position(*entry), "gigs",
-           "has " + std::to_string(gigs.size()) + " gigs; expected at most " + std::to_string(kMaxGigs));
-    return;
-  }
-  TitleIndex titles;
-  for (std::size_t i = 0; i < gigs.size(); ++i) read_gig(in, gigs[i], i, titles, out);
 }
 
 void read_runtime(Reader& in, const Section& root, RuntimeSection& out) {
   const auto runtime = in.child_section(root, "runtime", kRuntimeKeys, false, "a mapping of runtime settings");
   if (!runtime) return;
-  in.read_int(*runtime, "poll_interval_seconds", out.poll_interval_seconds, 1, 3600);
+  in.read_seconds(*runtime, "poll_interval_seconds", out.poll_interval_seconds,
+                  {.advised_minimum = 1,
+                   .maximum = 3600,
+                   .why_not_smaller = "polling more than once a second loads the marketplace without taking orders "
+                                      "sooner (long-poll, when the server offers it, already answers at once); "
+                                      "recommend 10"});
   in.read_bool(*runtime, "auto_accept", out.auto_accept);
   in.read_int(*runtime, "max_concurrent_orders", out.max_concurrent_orders, 1, 256);
   in.read_int(*runtime, "shutdown_grace_seconds", out.shutdown_grace_seconds, 0, 3600);
@@ -191,7 +122,17 @@ void read_runtime(Reader& in, const Section& root, RuntimeSection& out) {
   in.read_int(*runtime, "long_poll_seconds", out.long_poll_seconds, 0, 300);
 }
 
-void read_execution(Reader& in, const Section& root, ExecutionSection& out) {
+// What `run` would refuse at boot: no LLM key where the provider needs one.
+void check_llm_key(Reader& in, const Section& execution, const ExecutionSection& settings, const EnvLookup& env) {
+  const auto missing = missing_llm_key(settings, env);
+  if (!missing) return;
+  const Entry* api_key = execution.find("api_key");
+  in.add(api_key != nullptr ? in.value_position(*api_key) : execution.anchor(), execution.field("api_key"),
+         *missing + " (`run` refuses to start without it)");
+}
+
+void read_execution(Reader& in, const Section& root, const LoadOptions& options, const EnvLookup& env,
+                    ExecutionSection& out) {
   const auto execution = in.child_section(root, "execution", kExecutionKeys, false, "a mapping of LLM settings");
   if (!execution) return;
   if (const auto provider = in.read_choice(*execution, "provider", {"anthropic", "openai"})) {
@@ -200,12 +141,13 @@ void read_execution(Reader& in, const Section& root, ExecutionSection& out) {
   in.read_string(*execution, "model", out.model,
                  {.required = execution->find("model") != nullptr, .expected = "a model name, e.g. claude-sonnet-4-5"});
   in.read_string(*execution, "system_prompt", out.system_prompt);
-  // Anthropic's API rejects temperatures above 1.
+  // A temperature the provider's API refuses would fail every order.
   if (out.provider == "anthropic") {
     in.read_number(*execution, "temperature", out.temperature, 0, 1,
-                   "a number from 0 to 1 (the anthropic provider's range)");
+                   "a number from 0 to 1 (Anthropic's API refuses any other; OpenAI's accepts 0 to 2)");
   } else {
-    in.read_number(*execution, "temperature", out.temperature, 0, 2);
+    in.read_number(*execution, "temperature", out.temperature, 0, 2,
+                   "a number from 0 to 2 (OpenAI's API refuses any other)");
   }
   in.read_int(*execution, "max_tokens", out.max_tokens, 1, 200000);
   // An unset ${VAR} here is fine: the provider's own variable is used later.
@@ -216,6 +158,7 @@ void read_execution(Reader& in, const Section& root, ExecutionSection& out) {
   in.read_int(*execution, "timeout_seconds", out.timeout_seconds, 1, 3600);
   in.read_int(*execution, "connect_timeout_seconds", out.connect_timeout_seconds, 1, 300);
   in.read_int(*execution, "max_retries", out.max_retries, 0, 10);
+  if (options.require_llm_key) check_llm_key(in, *execution, out, env);
 }
 
 void read_delivery(Reader& in, const Section& root, DeliverySection& out) {
@@ -234,7 +177,13 @@ void read_heartbeat(Reader& in, const Section& root, HeartbeatSection& out) {
   const auto heartbeat = in.child_section(root, "heartbeat", kHeartbeatKeys, false, "a mapping of heartbeat settings");
   if (!heartbeat) return;
   in.read_bool(*heartbeat, "enabled", out.enabled);
-  in.read_int(*heartbeat, "interval_seconds", out.interval_seconds, 5, 3600);
+  // Checked even when heartbeats are off, so turning them on later holds no surprise.
+  in.read_seconds(*heartbeat, "interval_seconds", out.interval_seconds,
+                  {.advised_minimum = 5,
+                   .maximum = 3600,
+                   .why_not_smaller = "a heartbeat more often than every 5 s loads the marketplace without making "
+                                      "the agent look more alive (it counts as online for minutes after each one); "
+                                      "recommend 30"});
 }
 
 void read_logging(Reader& in, const Section& root, LoggingSection& out) {
@@ -251,7 +200,8 @@ void read_backend(Reader& in, const Section& root, BackendSection& out) {
 }
 
 // Parses `source` and walks the schema.
-void read_document(Reader& in, std::string_view source, Config& config) {
+void read_document(Reader& in, std::string_view source, const LoadOptions& options, const EnvLookup& env,
+                   Config& config) {
   YAML::Node document;
   try {
     document = YAML::Load(std::string(source));
@@ -277,7 +227,7 @@ void read_document(Reader& in, std::string_view source, Config& config) {
   read_owner(in, *root, config.owner);
   read_gigs(in, *root, config.gigs);
   read_runtime(in, *root, config.runtime);
-  read_execution(in, *root, config.execution);
+  read_execution(in, *root, options, env, config.execution);
   read_delivery(in, *root, config.delivery);
   read_heartbeat(in, *root, config.heartbeat);
   read_logging(in, *root, config.logging);
@@ -288,6 +238,7 @@ void read_document(Reader& in, std::string_view source, Config& config) {
 
 std::string Problem::to_string() const {
   std::string out = file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+  if (severity == Severity::Warning) out += "warning: ";
   if (!field.empty()) out += field + ": ";
   out += message;
   return out;
@@ -317,19 +268,20 @@ std::string to_string(FailedOrderAction action) {
   return "leave";
 }
 
-LoadResult load_string_with_env(const std::string& yaml_text, const std::string& file_label, const EnvLookup& env) {
+LoadResult load_string_with_env(const std::string& yaml_text, const std::string& file_label, const EnvLookup& env,
+                                const LoadOptions& options) {
   std::string_view source = yaml_text;
   const std::optional<Diagnosis> unreadable = check_raw_text(source);
   // A UTF-8 byte order mark is legal but invisible in editors: drop it so
   // columns on line 1 match what the user sees.
   if (!unreadable && source.starts_with("\xEF\xBB\xBF")) source.remove_prefix(3);
-  Reader in(source, file_label, env);
+  Reader in(source, file_label, env, options.strict);
   LoadResult result;
   if (unreadable) {
     in.add(unreadable->position, "", unreadable->message);
   } else {
     try {
-      read_document(in, source, result.config);
+      read_document(in, source, options, env, result.config);
     } catch (const std::exception& error) {
       // Not expected: every node access is type-checked first. Still, a config
       // problem must never take the daemon down with an exception.
@@ -338,15 +290,15 @@ LoadResult load_string_with_env(const std::string& yaml_text, const std::string&
       in.add({}, "", "internal error while reading the config");
     }
   }
-  result.problems = in.take_problems();
+  in.finish(result);
   return result;
 }
 
-LoadResult load_string(const std::string& yaml_text, const std::string& file_label) {
-  return load_string_with_env(yaml_text, file_label, process_env());
+LoadResult load_string(const std::string& yaml_text, const std::string& file_label, const LoadOptions& options) {
+  return load_string_with_env(yaml_text, file_label, process_env(), options);
 }
 
-LoadResult load_file(const std::string& path) {
+LoadResult load_file(const std::string& path, const LoadOptions& options) {
   LoadResult result;
   const auto fail = [&](std::string message) {
     result.problems.push_back(Problem{path, 1, 1, "", std::move(message)});
@@ -382,7 +334,7 @@ LoadResult load_file(const std::string& path) {
     return fail("file is larger than 1 MiB; expected a gigent-agent.yaml of a few KiB");
   }
 
-  result = load_string(text, path);
+  result = load_string(text, path, options);
   result.config.path = absolute.string();
   return result;
 }

@@ -61,21 +61,33 @@ std::string format_number(double value) {
   return fmt::format("{}", value);
 }
 
-void Reader::add(Position position, std::string field, std::string message) {
-  if (too_many_problems_) return;
-  if (problems_.size() >= kMaxProblems) {
-    too_many_problems_ = true;
-    message = "too many problems; stopped reporting after " + std::to_string(kMaxProblems);
+void Reader::record(Severity severity, Position position, std::string field, std::string message) {
+  std::vector<Problem>& list = severity == Severity::Error ? problems_ : warnings_;
+  if (list.size() > kMaxProblems) return;
+  if (list.size() == kMaxProblems) {
+    message = std::string("too many ") + (severity == Severity::Error ? "problems" : "warnings") +
+              "; stopped reporting after " + std::to_string(kMaxProblems);
     field.clear();
   }
-  problems_.push_back(Problem{file_, position.line, position.column, std::move(field), std::move(message)});
+  list.push_back(Problem{file_, position.line, position.column, std::move(field), std::move(message), severity});
 }
 
-std::vector<Problem> Reader::take_problems() {
-  std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
+void Reader::add(Position position, std::string field, std::string message) {
+  record(Severity::Error, position, std::move(field), std::move(message));
+}
+
+void Reader::warn(Position position, std::string field, std::string message) {
+  record(strict_ ? Severity::Error : Severity::Warning, position, std::move(field), std::move(message));
+}
+
+void Reader::finish(LoadResult& result) {
+  const auto by_position = [](const Problem& a, const Problem& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-  });
-  return std::move(problems_);
+  };
+  std::stable_sort(problems_.begin(), problems_.end(), by_position);
+  std::stable_sort(warnings_.begin(), warnings_.end(), by_position);
+  result.problems = std::move(problems_);
+  result.warnings = std::move(warnings_);
 }
 
 Position Reader::value_position(const Entry& entry) const {
@@ -181,7 +193,8 @@ std::optional<Section> Reader::open_section(const YAML::Node& node, std::string 
       } else {
         message += "expected one of: " + join(known_keys);
       }
-      add(key_position, field, std::move(message));
+      // Files written for the TypeScript runtime may carry keys it ignores.
+      warn(key_position, field, strict_ ? std::move(message) : std::move(message) + " (ignored)");
       continue;
     }
     section.index_[entry.key] = section.entries_.size();
@@ -278,6 +291,40 @@ void Reader::read_int(const Section& section, std::string_view key, int& out, in
   out = static_cast<int>(*value);
 }
 
+void Reader::read_seconds(const Section& section, std::string_view key, int& out, const SecondsRule& rule) {
+  const Entry* entry = section.find(key);
+  if (entry == nullptr) return;
+  const std::string field = section.field(key);
+  const std::string expected =
+      "an integer from " + std::to_string(rule.advised_minimum) + " to " + std::to_string(rule.maximum);
+  const ScalarRead read = read_scalar(entry->value, value_position(*entry), field, expected, {});
+  if (read.state == ScalarRead::State::Bad) return;
+  if (read.state == ScalarRead::State::Null) {
+    add(read.position, field, "has no value; expected " + expected + " (or omit the key for the default)");
+    return;
+  }
+  const std::string text = trim(read.text);
+  const auto value = parse_number(text);
+  if (!value) {
+    add(read.position, field, quote_for_message(text) + " is not an integer; expected " + expected);
+    return;
+  }
+  if (*value <= 0 || *value > rule.maximum) {
+    add(read.position, field, format_number(*value) + " is out of range; expected " + expected);
+    return;
+  }
+  const int whole = static_cast<int>(std::ceil(*value));
+  const std::string rounded = whole == *value ? "" : "; used as " + std::to_string(whole) + " (whole seconds)";
+  if (*value < rule.advised_minimum) {
+    warn(read.position, field,
+         format_number(*value) + " is below the advised range (" + expected +
+             "): " + std::string(rule.why_not_smaller) + rounded);
+  } else if (!rounded.empty()) {
+    warn(read.position, field, format_number(*value) + " is not a whole number of seconds" + rounded);
+  }
+  out = whole;
+}
+
 void Reader::read_number(const Section& section, std::string_view key, double& out, double minimum, double maximum,
                          std::string_view expected_override) {
   const Entry* entry = section.find(key);
@@ -325,10 +372,9 @@ void Reader::read_bool(const Section& section, std::string_view key, bool& out) 
   out = *value;
 }
 
-std::optional<std::string> Reader::read_choice(const Section& section, std::string_view key,
-                                               const std::vector<std::string_view>& allowed, bool required) {
+std::optional<std::string> Reader::read_word(const Section& section, std::string_view key, const std::string& expected,
+                                             bool required) {
   const std::string field = section.field(key);
-  const std::string expected = "one of: " + join(allowed);
   const Entry* entry = section.find(key);
   if (entry == nullptr) {
     if (required) add(section.anchor(), field, "is missing; expected " + expected);
@@ -336,17 +382,24 @@ std::optional<std::string> Reader::read_choice(const Section& section, std::stri
   }
   const ScalarRead read = read_scalar(entry->value, value_position(*entry), field, expected, {});
   if (read.state == ScalarRead::State::Bad) return std::nullopt;
-  const std::string text = trim(read.text);
+  std::string text = trim(read.text);
   if (read.state == ScalarRead::State::Null || text.empty()) {
     add(read.position, field, "has no value; expected " + expected);
     return std::nullopt;
   }
-  if (std::find(allowed.begin(), allowed.end(), text) != allowed.end()) return text;
-  std::string message = quote_for_message(text) + " is not allowed; expected " + expected;
-  if (const auto suggestion = closest_match(text, allowed)) {
+  return text;
+}
+
+std::optional<std::string> Reader::read_choice(const Section& section, std::string_view key,
+                                               const std::vector<std::string_view>& allowed, bool required) {
+  const std::string expected = "one of: " + join(allowed);
+  std::optional<std::string> text = read_word(section, key, expected, required);
+  if (!text || std::find(allowed.begin(), allowed.end(), *text) != allowed.end()) return text;
+  std::string message = quote_for_message(*text) + " is not allowed; expected " + expected;
+  if (const auto suggestion = closest_match(*text, allowed)) {
     message += " (did you mean `" + *suggestion + "`?)";
   }
-  add(read.position, field, std::move(message));
+  add(value_position(*section.find(key)), section.field(key), std::move(message));
   return std::nullopt;
 }
 

@@ -64,15 +64,29 @@ struct ScalarRead {
   Position position;
 };
 
+// A duration in whole seconds, advised from `advised_minimum` to `maximum`.
+// The TypeScript runtime takes any positive number, so smaller values and
+// fractions load too, rounded up, with a warning; zero, negatives and values
+// above `maximum` cannot work and are errors.
+struct SecondsRule {
+  int advised_minimum = 1;
+  int maximum = 3600;
+  std::string_view why_not_smaller;  // why a smaller value is unwise, and what to use instead
+};
+
 class Reader {
  public:
-  Reader(std::string_view source, std::string file, EnvLookup env)
-      : source_(source), file_(std::move(file)), env_(std::move(env)) {}
+  // `strict`: warnings are recorded as errors.
+  Reader(std::string_view source, std::string file, EnvLookup env, bool strict)
+      : source_(source), file_(std::move(file)), env_(std::move(env)), strict_(strict) {}
 
-  // Records a problem (at most a couple of hundred; past that the rest is noise).
+  // Records an error: the config cannot be used. At most a couple of hundred
+  // of each kind are kept; past that the rest is noise.
   void add(Position position, std::string field, std::string message);
-  // The problems so far, sorted by position.
-  std::vector<Problem> take_problems();
+  // Records a warning: the config loads, but this is unwise or ignored.
+  void warn(Position position, std::string field, std::string message);
+  // Hands over the errors and warnings, each sorted by position.
+  void finish(LoadResult& result);
 
   std::optional<Section> open_section(const YAML::Node& node, std::string path, Position anchor,
                                       const std::vector<std::string_view>& known_keys, std::string_view expected);
@@ -85,15 +99,20 @@ class Reader {
 
   void read_string(const Section& section, std::string_view key, std::string& out, const StringRule& rule = {});
   void read_int(const Section& section, std::string_view key, int& out, int minimum, int maximum);
+  void read_seconds(const Section& section, std::string_view key, int& out, const SecondsRule& rule);
   void read_number(const Section& section, std::string_view key, double& out, double minimum, double maximum,
                    std::string_view expected_override = "");
   void read_bool(const Section& section, std::string_view key, bool& out);
+  // A present, non-empty single value, trimmed.
+  std::optional<std::string> read_word(const Section& section, std::string_view key, const std::string& expected,
+                                       bool required = false);
   std::optional<std::string> read_choice(const Section& section, std::string_view key,
                                          const std::vector<std::string_view>& allowed, bool required = false);
   void read_string_list(const Section& section, std::string_view key, std::vector<std::string>& out);
   void read_url(const Section& section, std::string_view key, std::string& out);
 
  private:
+  void record(Severity severity, Position position, std::string field, std::string message);
   Position interpolation_position(const YAML::Node& node, const InterpolationIssue& issue) const;
   bool report_unterminated_quote(const YAML::Node& node, const std::string& field);
   ScalarRead read_scalar(const YAML::Node& node, Position position, const std::string& field, std::string_view expected,
@@ -102,8 +121,9 @@ class Reader {
   std::string_view source_;
   std::string file_;
   EnvLookup env_;
+  bool strict_;
   std::vector<Problem> problems_;
-  bool too_many_problems_ = false;
+  std::vector<Problem> warnings_;
   bool unterminated_quote_reported_ = false;
 };
 
