@@ -8,7 +8,7 @@
 namespace gigent::boot {
 
 namespace {
-const marketplace::RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
+using marketplace::kStepRetry;
 
 // Fields the YAML owns: a published gig that differs in any of them is PATCHed.
 const char* kOwnedFields[] = {"description",    "category",      "subcategory",   "price_basic",  "desc_basic",

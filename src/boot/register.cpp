@@ -3,7 +3,7 @@
 #include "boot/boot.h"
 #include "common/log.h"
 #include "common/secret.h"
-#include "common/status_registry.h"
+#include "common/time_format.h"
 #include "marketplace/retry.h"
 
 namespace gigent::boot {

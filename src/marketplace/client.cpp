@@ -44,6 +44,7 @@ ApiResult MarketplaceClient::call(const std::string& method, const std::string& 
   ApiResult result;
   if (!raw.ok()) {
     result.error = raw.error;
+    result.too_large = raw.too_large;
     return result;
   }
   result.status = raw.response.status;
