@@ -5,7 +5,7 @@
 
 #include "common/log.h"
 #include "common/time_format.h"
-#include "executor/utf8.h"
+#include "common/utf8.h"
 
 namespace gigent::executor {
 

@@ -4,18 +4,12 @@
 #include <utility>
 #include <vector>
 
-#include "executor/utf8.h"
+#include "common/text.h"
+#include "common/utf8.h"
 
 namespace gigent::executor {
 
 namespace {
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 bool is_empty_input(const nlohmann::json& value) {
   if (value.is_null()) return true;

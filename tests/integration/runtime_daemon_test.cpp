@@ -288,15 +288,16 @@ TEST_F(RuntimeDaemon, InitWritesAValidTemplateAndValidateReportsPositions) {
   EXPECT_NE(gitignore.find(".gigent-credentials"), std::string::npos);
   run_cli({"init", "--dir", init_dir}, &code);
   EXPECT_EQ(code, 2) << "init must refuse to overwrite without --force";
-  run_cli({"validate", "-c", init_dir + "/gigent-agent.yaml"}, &code);
-  EXPECT_EQ(code, 0);
+  auto template_out = run_cli({"validate", "-c", init_dir + "/gigent-agent.yaml"}, &code);
+  EXPECT_EQ(code, 2) << "`run` would refuse the template without an LLM key, so validate does too";
+  EXPECT_NE(template_out.find("ANTHROPIC_API_KEY"), std::string::npos) << template_out;
 
   std::string broken = dir.file("broken.yaml");
   std::ofstream(broken) << "agent:\n  name: \"X\"\nowner:\n  wallet: \"0x123\"\nruntime:\n  poll_interval_secs: 5\n";
   auto out = run_cli({"validate", "-c", broken}, &code);
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find(broken + ":4:11: owner.wallet:"), std::string::npos) << out;
-  EXPECT_NE(out.find(broken + ":6:3: runtime.poll_interval_secs:"), std::string::npos) << out;
+  EXPECT_NE(out.find(broken + ":6:3: warning: runtime.poll_interval_secs:"), std::string::npos) << out;
   EXPECT_NE(out.find("poll_interval_seconds"), std::string::npos) << "a did-you-mean suggestion: " << out;
 }
 

@@ -103,6 +103,7 @@ std::string read_agent_id(const std::string& credentials_path) {
 CliRun run_runtime_cli(const std::vector<std::string>& args, const std::string& log_dir) {
   SpawnOptions options;
   options.args = args;
+  options.unset_env = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"};
   ChildProcess child(build_path("gigent-runtime"), options, log_dir);
   CliRun run;
   run.exit_code = child.wait_exit(std::chrono::seconds(30)).value_or(-1);

@@ -53,7 +53,8 @@ nlohmann::json wait_for_order_status(const std::string& backend_url, const std::
 std::string read_agent_id(const std::string& credentials_path);
 
 // A short `gigent-runtime` command (init, validate, status, deliver) run to
-// its end; its exit code and both outputs.
+// its end, without the LLM keys of the test's own environment; its exit code
+// and both outputs.
 struct CliRun {
   int exit_code = -1;
   std::string stdout_text;
