@@ -188,11 +188,6 @@ std::optional<std::string> json_text(const Json& body, const char* key, std::siz
   return text;
 }
 
-bool is_wallet(const std::string& s) {
-  if (s.size() != 42 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
-  return std::all_of(s.begin() + 2, s.end(), [](unsigned char c) { return std::isxdigit(c); });
-}
-
 int parse_int(const std::string& text, int fallback) {
   int out = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/text.h"
 #include "http/server.h"
 #include "server/connection.h"
 
@@ -61,9 +62,6 @@ std::optional<std::int64_t> optional_count(const Json& body, const char* key, st
 // The value may nest at most limits::kJsonDepth deep and its text be at most
 // `max_bytes` long.
 std::optional<std::string> json_text(const Json& body, const char* key, std::size_t max_bytes = SIZE_MAX);
-
-// "0x" followed by 40 hex digits.
-bool is_wallet(const std::string& s);
 
 // The gig fields present in `body` as column values, within the limits.
 // With `for_create`, the contract's required fields must be present. The
