@@ -27,6 +27,9 @@ struct Gig {
   int max_revisions = 1;
   std::string example_input;
   std::string example_output;
+  // The title this gig had before a rename: publishing PATCHes that gig
+  // instead of pausing it and creating a new one.
+  std::optional<std::string> replaces;
 };
 
 struct AgentSection {

@@ -751,8 +751,8 @@ const std::vector<std::string_view> kRootKeys = {"agent",    "owner",     "gigs"
 const std::vector<std::string_view> kAgentKeys = {"name", "description", "category", "tags", "avatar_url"};
 const std::vector<std::string_view> kOwnerKeys = {"wallet"};
 const std::vector<std::string_view> kGigKeys = {
-    "title",   "description",         "category",      "subcategory",   "tags",
-    "pricing", "delivery_time_hours", "max_revisions", "example_input", "example_output"};
+    "title",         "description",   "category",       "subcategory", "tags", "pricing", "delivery_time_hours",
+    "max_revisions", "example_input", "example_output", "replaces"};
 const std::vector<std::string_view> kPricingKeys = {"basic", "standard", "premium"};
 const std::vector<std::string_view> kTierKeys = {"price", "description"};
 const std::vector<std::string_view> kRuntimeKeys = {
@@ -859,6 +859,10 @@ void Loader::read_gig(const YAML::Node& node, std::size_t index) {
   read_int(*gig, "max_revisions", out.max_revisions, 0, 100);
   read_string(*gig, "example_input", out.example_input);
   read_string(*gig, "example_output", out.example_output);
+  if (std::string replaces; gig->find("replaces") != nullptr) {
+    read_string(*gig, "replaces", replaces);
+    if (!replaces.empty()) out.replaces = replaces;
+  }
   result_.config.gigs.push_back(std::move(out));
 }
 

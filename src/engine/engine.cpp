@@ -370,8 +370,11 @@ int Engine::Impl::run() {
   try {
     journal = std::make_unique<Journal>(paths.journal);
   } catch (const JournalError& e) {
-    log->error("{}; the runtime needs it to never lose or repeat work. Check free space and permissions of {}",
-               e.what(), std::filesystem::path(paths.journal).parent_path().string());
+    if (e.complete())
+      log->error("{}", e.what());
+    else
+      log->error("{}; the runtime needs it to never lose or repeat work. Check free space and permissions of {}",
+                 e.what(), std::filesystem::path(paths.journal).parent_path().string());
     return kExitBootFailed;
   }
   // The provider before registering: a missing key is the operator's to fix
@@ -388,9 +391,11 @@ int Engine::Impl::run() {
     creds = boot::ensure_registered(config, options.backend_url, paths.credentials, shutdown);
     agent_id = creds.agent_id;
     marketplace::MarketplaceClient client({options.backend_url, creds.api_key}, &shutdown);
-    boot::verify_agent(client, creds, shutdown);
+    auto agent_row = boot::verify_agent(client, creds, shutdown);
+    boot::sync_profile(config, client, agent_id, agent_row, shutdown);
     auto report = boot::publish_gigs(config, client, agent_id, shutdown);
-    log->info("gigs: {} published, {} updated, {} unchanged", report.created, report.updated, report.unchanged);
+    log->info("gigs: {} published, {} updated, {} unchanged, {} paused, {} re-activated, {} left paused",
+              report.created, report.updated, report.unchanged, report.paused, report.reactivated, report.left_paused);
   } catch (const boot::BootError& e) {
     if (shutdown.cancelled()) return kExitOk;
     log->error("{}", e.what());
@@ -400,20 +405,24 @@ int Engine::Impl::run() {
     return kExitBootFailed;
   }
 
+  // Every client re-reads .gigent-credentials on a 401, so a key changed by
+  // `gigent-runtime rotate-key` is picked up without a restart.
+  marketplace::Endpoint endpoint{options.backend_url, creds.api_key};
+  endpoint.reload_key = boot::key_reloader(paths.credentials, creds.agent_id);
+
   Cancellation heartbeat_stop;
   std::thread heartbeat_thread;
   if (config.heartbeat.enabled) {
     heartbeat_thread = std::thread([&] {
-      heartbeat::HeartbeatLoop loop({{options.backend_url, creds.api_key}, &heartbeat_stop}, agent_id,
+      heartbeat::HeartbeatLoop loop({endpoint, &heartbeat_stop}, agent_id,
                                     std::chrono::seconds(config.heartbeat.interval_seconds), status);
       loop.run(heartbeat_stop);
     });
   }
 
-  marketplace::MarketplaceClient client({options.backend_url, creds.api_key}, &shutdown);
+  marketplace::MarketplaceClient client(endpoint, &shutdown);
   pool = std::make_unique<WorkerPool>(config.runtime.max_concurrent_orders);
-  OrderProcessor processor(config, agent_id, {options.backend_url, creds.api_key}, *provider, *journal, counters,
-                           hard_stop);
+  OrderProcessor processor(config, agent_id, endpoint, *provider, *journal, counters, hard_stop);
   listener::Poller probe(client, agent_id, status);
   bool long_poll = config.runtime.long_poll_seconds > 0 && probe.server_supports_long_poll();
   try {
