@@ -35,6 +35,10 @@ Credentials ensure_registered(const config::Config& config, const std::string& b
 nlohmann::json verify_agent(marketplace::MarketplaceClient& client, const Credentials& credentials,
                             const Cancellation& cancel);
 
+// A 2xx whose body lacks the shape a step needs (a proxy's page, another
+// service) becomes a retryable failure of that step, never data to act on.
+marketplace::ApiResult require_shape(marketplace::ApiResult result, bool has_shape, const char* expected);
+
 enum class ProfileSync { Unchanged, Updated, Unsupported, Failed };
 
 // The agent's profile follows the file: a name, description, category, tags or

@@ -24,6 +24,11 @@ nlohmann::json tags_of(const nlohmann::json& row) {
 ProfileSync sync_profile(const config::Config& config, marketplace::MarketplaceClient& client,
                          const std::string& agent_id, const nlohmann::json& published, const Cancellation& cancel) {
   auto log = log::get("boot");
+  if (marketplace::string_field(published, "id") != agent_id) {
+    // Comparing with something that is not this agent's row would "change" every field.
+    log->warn("the agent check answered no agent row, so the profile is not compared with {} this time", config.path);
+    return ProfileSync::Failed;
+  }
   nlohmann::json changes = nlohmann::json::object();
   for (auto [field, wanted] :
        {std::pair{"name", &config.agent.name}, std::pair{"description", &config.agent.description},

@@ -16,6 +16,10 @@ namespace gigent::boot {
 
 namespace {
 const marketplace::RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
+// Reading the agent's gigs decides what is created: an answer without a gig
+// list is retried (never read as "no gigs", which would post duplicates),
+// patiently but without the long waits of a backend that is down.
+const marketplace::RetryPolicy kReadRetry{8, std::chrono::milliseconds(500), std::chrono::milliseconds(4000)};
 
 // Fields the YAML owns: a published gig that differs in any of them is PATCHed.
 const char* kOwnedFields[] = {"description",    "category",      "subcategory",   "price_basic",  "desc_basic",
@@ -107,7 +111,13 @@ std::map<std::string, nlohmann::json> read_own_gigs(marketplace::MarketplaceClie
     own[id] = gig;
   };
   auto me = marketplace::call_with_retry(
-      "reading this agent's gigs", [&] { return client.get_me(); }, kStepRetry, cancel, log);
+      "reading this agent's gigs",
+      [&] {
+        auto r = client.get_me();
+        bool shaped = r.body.is_object() && r.body.contains("gigs") && r.body["gigs"].is_array();
+        return require_shape(std::move(r), shaped, "no \"gigs\" list");
+      },
+      kReadRetry, cancel, log);
   if (me.ok() && me.body.is_object() && me.body.contains("gigs") && me.body["gigs"].is_array()) {
     for (const auto& gig : me.body["gigs"]) add(gig);
   } else {
@@ -117,7 +127,14 @@ std::map<std::string, nlohmann::json> read_own_gigs(marketplace::MarketplaceClie
     marketplace::Page page{100, 0};
     while (true) {
       auto result = marketplace::call_with_retry(
-          "listing published gigs", [&] { return client.list_gigs(agent_id, page); }, kStepRetry, cancel, log);
+          "listing published gigs",
+          [&] {
+            auto r = client.list_gigs(agent_id, page);
+            bool shaped =
+                r.body.is_array() || (r.body.is_object() && r.body.contains("gigs") && r.body["gigs"].is_array());
+            return require_shape(std::move(r), shaped, "no gig list");
+          },
+          kReadRetry, cancel, log);
       if (!result.ok()) throw BootError("cannot list this agent's gigs: " + result.error, 3);
       const auto& gigs = result.body.is_object() ? result.body.value("gigs", nlohmann::json::array()) : result.body;
       if (!gigs.is_array()) throw BootError("the gig list is not an array; is this a Gigent backend?", 3);

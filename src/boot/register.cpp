@@ -26,8 +26,15 @@ std::optional<std::vector<nlohmann::json>> agents_named(marketplace::Marketplace
   marketplace::Page page{100, 0};
   while (true) {
     auto result = marketplace::call_with_retry(
-        "looking up this wallet's agents", [&] { return client.list_agents_by_owner(wallet, page); }, kWaitForBackend,
-        cancel, log);
+        // Named for the step the operator asked for: nothing is posted until it answers.
+        "registration",
+        [&] {
+          auto r = client.list_agents_by_owner(wallet, page);
+          bool shaped =
+              r.body.is_array() || (r.body.is_object() && r.body.contains("agents") && r.body["agents"].is_array());
+          return require_shape(std::move(r), shaped, "no agent list");
+        },
+        kWaitForBackend, cancel, log);
     if (cancel.cancelled() && !result.ok()) fail_cancelled();
     if (!result.ok()) {
       log.warn("cannot look up the agents of wallet {} ({}); registering without the duplicate check", wallet,
@@ -53,6 +60,12 @@ std::string describe_agent(const nlohmann::json& agent) {
   return text;
 }
 }  // namespace
+
+marketplace::ApiResult require_shape(marketplace::ApiResult result, bool has_shape, const char* expected) {
+  if (result.ok() && !has_shape)
+    result.error = "HTTP " + std::to_string(result.status) + ": unexpected response (" + expected + ")";
+  return result;
+}
 
 Credentials ensure_registered(const config::Config& config, const std::string& backend_url,
                               const std::string& credentials_path, const Cancellation& cancel) {
