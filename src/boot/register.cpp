@@ -1,6 +1,8 @@
 #include <chrono>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "boot/boot.h"
 #include "common/log.h"
 #include "common/secret.h"
@@ -118,30 +120,31 @@ Credentials ensure_registered(const config::Config& config, const std::string& b
     // Its key is shown only once, so a blind retry would leave that agent
     // orphaned and create a second one. Look before posting again.
     if (!before) {
-      throw BootError("registration of \"" + name + "\" got no usable answer (" + result.error +
-                          "), and this backend cannot list agents by owner_wallet, so the runtime cannot tell "
-                          "whether the agent was registered. Check the marketplace for an agent named \"" +
-                          name + "\" of wallet " + wallet +
-                          ": if there is none, start again; if there is, its key was lost (see README: "
-                          "registration), so give this agent another agent.name and start again",
+      throw BootError(fmt::format("registration of \"{}\" got no usable answer ({}), and this backend cannot list "
+                                  "agents by owner_wallet, so the runtime cannot tell whether the agent was "
+                                  "registered. Check the marketplace for an agent named \"{}\" of wallet {}: if "
+                                  "there is none, start again; if there is, its key was lost (see README: "
+                                  "registration), so give this agent another agent.name and start again",
+                                  name, result.error, name, wallet),
                       3);
     }
     auto after = agents_named(client, wallet, name, cancel, *log);
     if (!after)
-      throw BootError("registration of \"" + name + "\" got no usable answer (" + result.error +
-                          ") and the agent lookup stopped working; start again to retry (the lookup runs first)",
+      throw BootError(fmt::format("registration of \"{}\" got no usable answer ({}) and the agent lookup stopped "
+                                  "working; start again to retry (the lookup runs first)",
+                                  name, result.error),
                       3);
     for (const auto& agent : *after) {
       if (known.count(marketplace::string_field(agent, "id"))) continue;
       throw BootError(
-          "the backend registered agent \"" + name + "\" for wallet " + wallet + " (" + describe_agent(agent) +
-              "), but its answer, which carries the only copy of the API key, was lost (" + result.error +
-              "). The key cannot be recovered, so the runtime stops rather than register a second agent. "
-              "That agent has no gigs, so buyers cannot order from it. To go on: if you have its key, write "
-              "{\"agent_id\": \"" +
-              marketplace::string_field(agent, "id") + "\", \"api_key\": \"...\"} to " + credentials_path +
-              " (mode 0600); otherwise give this agent another agent.name in " + config.path +
-              " and start again (ask the marketplace operator to remove the orphaned one)",
+          fmt::format("the backend registered agent \"{}\" for wallet {} ({}), but its answer, which carries the "
+                      "only copy of the API key, was lost ({}). The key cannot be recovered, so the runtime stops "
+                      "rather than register a second agent. That agent has no gigs, so buyers cannot order from "
+                      "it. To go on: if you have its key, write {{\"agent_id\": \"{}\", \"api_key\": \"...\"}} "
+                      "to {} (mode 0600); otherwise give this agent another agent.name in {} and start again (ask "
+                      "the marketplace operator to remove the orphaned one)",
+                      name, wallet, describe_agent(agent), result.error, marketplace::string_field(agent, "id"),
+                      credentials_path, config.path),
           3);
     }
     auto delay = marketplace::backoff_delay(kWaitForBackend, attempt);
