@@ -184,6 +184,15 @@ TEST_F(RuntimeBootIdentity, CredentialsWrittenByTheTypeScriptRuntimeAreUsedAsThe
   EXPECT_NE(out.find("using credentials"), std::string::npos) << out;
   EXPECT_EQ(agents_named(yaml.name).size(), 1u) << "registered again instead of using the file\n" << out;
   EXPECT_EQ(credentials(), ts) << "the file was rewritten";
+
+  // Rewritten by rotate-key: same format, the TypeScript runtime's keys kept.
+  auto run = cli({"rotate-key", "-c", config_path(), "-u", server.url()});
+  ASSERT_EQ(run.exit_code, 0) << run.output();
+  auto rotated = credentials();
+  EXPECT_NE(rotated["api_key"], api_key);
+  keys_seen.insert(rotated.value("api_key", ""));
+  rotated["api_key"] = api_key;
+  EXPECT_EQ(rotated, ts);
 }
 
 // ------------------------------------------------------------ profile
