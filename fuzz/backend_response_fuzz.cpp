@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(client.get_order("order"));
 
   gigent::StatusRegistry registry;
-  gigent::listener::Poller poller(client, "agent", registry);
+  gigent::listener::Poller poller(client, "agent");
   auto polled = poller.fetch("pending", 0);
   for (const auto& order : polled.orders)
     if (!order.is_object() || !order["id"].is_string()) std::abort();

@@ -1,21 +1,21 @@
-// gigent-runtime: init | validate | run | status | deliver | rotate-key. A thin CLI over the engine.
-#include <pthread.h>
-#include <csignal>
+// gigent-runtime: init | validate | run | status | deliver | rotate-key. A thin
+// CLI over the libraries; the subcommands with more to them live in src/cli/.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <thread>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/manual_delivery.h"
 #include "cli/rotate_key.h"
+#include "cli/run_daemon.h"
+#include "cli/status_report.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "engine/engine.h"
-#include "engine/manual_delivery.h"
-#include "engine/status_report.h"
 #include "gigent/version.h"
 
 using namespace gigent;
@@ -84,12 +84,12 @@ int cmd_validate(const std::string& path) {
 int cmd_status(const std::string& path, const std::string& url, bool json) {
   auto config = load_or_report(path);
   if (!config) return engine::kExitBadConfig;
-  auto status = engine::collect_status(*config, engine::resolve_backend_url(url, *config));
+  auto status = cli::collect_status(*config, engine::resolve_backend_url(url, *config));
   if (json)
     std::cout << status.dump(2) << "\n";
   else
-    std::cout << engine::render_status(status);
-  return engine::kExitOk;
+    std::cout << cli::render_status(status);
+  return cli::status_exit_code(status);
 }
 
 int cmd_run(const std::string& path, const std::string& url, const std::string& log_format_flag) {
@@ -100,37 +100,7 @@ int cmd_run(const std::string& path, const std::string& url, const std::string& 
   log::parse_format(log_format_flag.empty() ? config->logging.format : log_format_flag, log_options.format);
   log::init(log_options);
 
-  // Signals are taken by one thread with sigwait, so no work happens in a
-  // signal handler: the first asks for a drain, the second stops at once.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGUSR1);  // internal: tells the signal thread run() is over
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-
-  engine::Engine engine(*config, {engine::resolve_backend_url(url, *config)});
-  std::thread signal_thread([&] {
-    auto log = log::get("signal");
-    int count = 0;
-    while (true) {
-      int sig = 0;
-      if (sigwait(&signals, &sig) != 0) continue;
-      if (sig == SIGUSR1) return;  // run() finished
-      if (++count == 1) {
-        log->info("{} received: no new orders; finishing the ones in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        engine.request_stop();
-      } else {
-        log->warn("second signal: stopping now; interrupted orders resume at the next start");
-        engine.force_stop();
-      }
-    }
-  });
-  int code = engine.run();
-  pthread_kill(signal_thread.native_handle(), SIGUSR1);
-  signal_thread.join();
-  return code;
+  return cli::run_daemon(*config, engine::resolve_backend_url(url, *config));
 }
 
 }  // namespace
@@ -196,7 +166,7 @@ int main(int argc, char** argv) {
     if (deliver->parsed()) {
       auto config = load_or_report(config_path);
       if (!config) return engine::kExitBadConfig;
-      return engine::deliver_kept_result(*config, engine::resolve_backend_url(url, *config), order_id, show_only);
+      return cli::deliver_kept_result(*config, engine::resolve_backend_url(url, *config), order_id, show_only);
     }
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -7,7 +7,7 @@
 namespace gigent::boot {
 
 namespace {
-const marketplace::RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
+using marketplace::kStepRetry;
 
 // "" for null or a missing field: the backend stores absent text as NULL or "".
 std::string text_of(const nlohmann::json& row, const char* field) {

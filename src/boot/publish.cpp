@@ -15,7 +15,7 @@
 namespace gigent::boot {
 
 namespace {
-const marketplace::RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
+using marketplace::kStepRetry;
 // Reading the agent's gigs decides what is created: an answer without a gig
 // list is retried (never read as "no gigs", which would post duplicates),
 // patiently but without the long waits of a backend that is down.

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/secret.h"
 #include "common/status_registry.h"
+#include "common/time_format.h"
 #include "marketplace/retry.h"
 
 namespace gigent::boot {

@@ -1,6 +1,7 @@
 #pragma once
 // One cancellation signal for shutdown, shared by every loop, and an injectable
-// clock and sleeper so retry schedules are tested without waiting.
+// clock and sleeper so retry schedules are tested without waiting. The delays
+// themselves are in common/backoff.h.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -58,20 +59,5 @@ class RealSleeper final : public Sleeper {
   bool sleep_for(std::chrono::milliseconds d, const Cancellation& cancel) override { return cancel.wait_for(d); }
   static RealSleeper& instance();
 };
-
-// Uniform in [0, 1), from a per-thread generator.
-double random_unit();
-
-// The backoff the official LLM SDKs use, shared by every retry loop here:
-// min(initial * 2^retry, max), then shortened by jitter * 25% (jitter in
-// [0, 1]; only ever shortened, so the cap holds).
-std::chrono::milliseconds backoff_with_jitter(std::chrono::milliseconds initial, std::chrono::milliseconds max,
-                                              int retry, double jitter);
-
-// Uniform random jitter: returns d scaled by a factor in [1 - fraction, 1 + fraction].
-std::chrono::milliseconds jittered(std::chrono::milliseconds d, double fraction);
-
-// "2 min", "45 s", "350 ms", "3 h": for log lines meant for people.
-std::string human_duration(std::chrono::milliseconds d);
 
 }  // namespace gigent

@@ -1,50 +1,104 @@
 #include "common/log.h"
 
-#include <chrono>
+#include <algorithm>
+#include <array>
+#include <cstdio>
 #include <mutex>
 
-#include <spdlog/pattern_formatter.h>
+#include <fmt/format.h>
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <nlohmann/json.hpp>
 
+#include "common/time_format.h"
+
 namespace gigent::log {
+
+std::string_view level_name(spdlog::level::level_enum level) {
+  static constexpr std::array<std::string_view, 7> kNames = {"trace", "debug",    "info", "warn",
+                                                             "error", "critical", "off"};
+  auto i = static_cast<std::size_t>(level);
+  return i < kNames.size() ? kNames[i] : "?";
+}
+
 namespace {
 
-// Writes one JSON object per line. The message is escaped by nlohmann::json,
-// so a brief full of quotes or newlines can never break the line format.
+// Where a cut may fall: not inside a UTF-8 sequence.
+std::size_t char_boundary(std::string_view s, std::size_t at) {
+  while (at > 0 && at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+  return at;
+}
+
+void append_cut_token(std::string& out, std::string_view token) {
+  if (token.size() <= kMaxLoggedToken) {
+    out.append(token);
+    return;
+  }
+  std::size_t keep = char_boundary(token, kMaxLoggedToken);
+  out.append(token.substr(0, keep));
+  out.append("...[" + std::to_string(token.size() - keep) + " bytes cut]");
+}
+
+// Appends `c` (at s[i]) escaped when it is a control character; returns the
+// bytes consumed. C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) include
+// the 8-bit CSI that terminals also obey.
+std::size_t append_escaped(std::string& out, std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  if (c == '\n') {
+    out += "\\n";
+  } else if (c == '\r') {
+    out += "\\r";
+  } else if (c == '\t') {
+    out += "\\t";
+  } else if (c < 0x20 || c == 0x7f) {
+    out += fmt::format("\\x{:02x}", c);
+  } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+             static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+    out += fmt::format("\\u{:04x}", static_cast<unsigned char>(s[i + 1]));
+    return 2;
+  } else {
+    out.push_back(static_cast<char>(c));
+  }
+  return 1;
+}
+
+bool is_control(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  return c < 0x20 || c == 0x7f ||
+         (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+          static_cast<unsigned char>(s[i + 1]) <= 0x9F);
+}
+
+// Writes one line per message: "TIME LEVEL COMPONENT message" as text, or one
+// JSON object. Both formats print the level as the config spells it ("warn").
 template <typename Mutex>
-class JsonLineSink final : public spdlog::sinks::base_sink<Mutex> {
+class LineSink final : public spdlog::sinks::base_sink<Mutex> {
  public:
-  explicit JsonLineSink(FILE* out) : out_(out) {}
+  LineSink(FILE* out, Format format) : out_(out), format_(format) {}
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    using namespace std::chrono;
-    auto since_epoch = msg.time.time_since_epoch();
-    auto secs = duration_cast<seconds>(since_epoch);
-    auto millis = duration_cast<milliseconds>(since_epoch - secs).count();
-    std::time_t t = secs.count();
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char stamp[128];
-    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(millis));
-    nlohmann::json line = {
-        {"ts", stamp},
-        {"level",
-         std::string(spdlog::level::to_string_view(msg.level).data(), spdlog::level::to_string_view(msg.level).size())},
-        {"component", std::string(msg.logger_name.data(), msg.logger_name.size())},
-        {"msg", std::string(msg.payload.data(), msg.payload.size())},
-    };
-    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    text.push_back('\n');
-    std::fwrite(text.data(), 1, text.size(), out_);
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    std::string_view component(msg.logger_name.data(), msg.logger_name.size());
+    std::string line;
+    if (format_ == Format::Json) {
+      // nlohmann::json escapes every control character itself.
+      nlohmann::json object = {{"ts", iso8601_millis(msg.time)},
+                               {"level", level_name(msg.level)},
+                               {"component", component},
+                               {"msg", cut_long_values(payload)}};
+      line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } else {
+      line = fmt::format("{} {:<5} {:<10} {}", iso8601_millis(msg.time), level_name(msg.level), component,
+                         sanitize_for_text(payload));
+    }
+    line.push_back('\n');
+    std::fwrite(line.data(), 1, line.size(), out_);
   }
   void flush_() override { std::fflush(out_); }
 
  private:
   FILE* out_;
+  Format format_;
 };
 
 std::mutex g_mutex;
@@ -52,19 +106,38 @@ Options g_options;
 spdlog::sink_ptr g_sink;
 
 spdlog::sink_ptr make_sink(const Options& o) {
-  FILE* out = o.to_stderr ? stderr : stdout;
-  if (o.format == Format::Json) return std::make_shared<JsonLineSink<std::mutex>>(out);
-  spdlog::sink_ptr sink;
-  if (o.to_stderr)
-    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  else
-    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  sink->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %-5l %-10n %v",
-                                                                  spdlog::pattern_time_type::utc));
-  return sink;
+  return std::make_shared<LineSink<std::mutex>>(o.to_stderr ? stderr : stdout, o.format);
 }
 
 }  // namespace
+
+std::string cut_long_values(std::string_view message) {
+  std::string out;
+  out.reserve(std::min(message.size(), kMaxLoggedMessage + 64));
+  std::size_t i = 0;
+  while (i < message.size() && out.size() < kMaxLoggedMessage) {
+    std::size_t end = i;
+    while (end < message.size() && message[end] != ' ') ++end;
+    append_cut_token(out, message.substr(i, end - i));
+    if (end < message.size()) out.push_back(' ');
+    i = end + 1;
+  }
+  if (i < message.size()) out.append("...[" + std::to_string(message.size() - i) + " bytes cut]");
+  return out;
+}
+
+std::string sanitize_for_text(std::string_view message) {
+  std::string cut = cut_long_values(message);
+  std::string out;
+  out.reserve(cut.size());
+  for (std::size_t i = 0; i < cut.size();) {
+    if (is_control(cut, i))
+      i += append_escaped(out, cut, i);
+    else
+      out.push_back(cut[i++]);
+  }
+  return out;
+}
 
 void init(const Options& options) {
   std::lock_guard lock(g_mutex);
@@ -90,21 +163,14 @@ std::shared_ptr<spdlog::logger> get(const std::string& component) {
 }
 
 bool parse_level(std::string_view text, spdlog::level::level_enum& out) {
-  if (text == "trace")
-    out = spdlog::level::trace;
-  else if (text == "debug")
-    out = spdlog::level::debug;
-  else if (text == "info")
-    out = spdlog::level::info;
-  else if (text == "warn" || text == "warning")
-    out = spdlog::level::warn;
-  else if (text == "error")
-    out = spdlog::level::err;
-  else if (text == "off")
-    out = spdlog::level::off;
-  else
-    return false;
-  return true;
+  for (auto level : {spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
+                     spdlog::level::err, spdlog::level::off}) {
+    if (text == level_name(level)) {
+      out = level;
+      return true;
+    }
+  }
+  return false;
 }
 
 bool parse_format(std::string_view text, Format& out) {

@@ -23,8 +23,25 @@ void init(const Options& options);
 // A logger whose name is the component ("heartbeat", "poller", "http", ...).
 std::shared_ptr<spdlog::logger> get(const std::string& component);
 
-// Parses "debug" | "info" | "warn" | "error" (also "warning", "trace", "off").
+// The level as the config spells it and every log line prints it:
+// "trace" | "debug" | "info" | "warn" | "error" | "critical" | "off".
+std::string_view level_name(spdlog::level::level_enum level);
+
+// Parses the names level_name() prints ("critical" excepted).
 bool parse_level(std::string_view text, spdlog::level::level_enum& out);
 bool parse_format(std::string_view text, Format& out);
+
+// Logged values come from buyers (order ids, titles, briefs), so a log line
+// is bounded: any space-free run longer than kMaxLoggedToken (an id, a URL)
+// is cut, and the message stops after kMaxLoggedMessage bytes, each cut
+// marked "...[N bytes cut]".
+inline constexpr std::size_t kMaxLoggedToken = 256;
+inline constexpr std::size_t kMaxLoggedMessage = 4096;
+std::string cut_long_values(std::string_view message);
+
+// cut_long_values(), then control characters (newlines, ANSI escapes, C1
+// controls) written as \n, \x1b, \u009b, so a value can neither start a
+// forged log line nor move the terminal cursor.
+std::string sanitize_for_text(std::string_view message);
 
 }  // namespace gigent::log

@@ -1,8 +1,6 @@
 #include "common/status_registry.h"
 
-#include <ctime>
-
-#include "common/cancel.h"
+#include "common/time_format.h"
 
 namespace gigent {
 
@@ -26,6 +24,11 @@ void StatusRegistry::record_failure(const std::string& loop, const std::string& 
   s.failures++;
 }
 
+void StatusRegistry::set_problems(const std::string& loop, std::vector<std::string> problems) {
+  std::lock_guard lock(mutex_);
+  loops_[loop].problems = std::move(problems);
+}
+
 LoopStatus StatusRegistry::get(const std::string& loop) const {
   std::lock_guard lock(mutex_);
   auto it = loops_.find(loop);
@@ -43,6 +46,7 @@ nlohmann::json StatusRegistry::snapshot() const {
         {"last_error", s.last_error},
         {"successes", s.successes},
         {"failures", s.failures},
+        {"problems", s.problems},
     };
   }
   return out;
@@ -58,15 +62,6 @@ std::string failure_message(const std::string& what, const std::string& error, s
     line += "no success yet";
   }
   return line;
-}
-
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace gigent

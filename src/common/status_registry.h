@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,7 @@ struct LoopStatus {
   std::string last_error;
   long long successes = 0;
   long long failures = 0;
+  std::vector<std::string> problems;  // standing ones, e.g. orders the poller cannot read
 };
 
 class StatusRegistry {
@@ -25,6 +27,8 @@ class StatusRegistry {
   void set_state(const std::string& loop, const std::string& state);
   void record_success(const std::string& loop);
   void record_failure(const std::string& loop, const std::string& error);
+  // Replaces the loop's standing problems (an empty list clears them).
+  void set_problems(const std::string& loop, std::vector<std::string> problems);
   LoopStatus get(const std::string& loop) const;
   nlohmann::json snapshot() const;
 
@@ -36,8 +40,5 @@ class StatusRegistry {
 // "heartbeat failed: connection refused; retry in 30 s; last success 2 min ago"
 std::string failure_message(const std::string& what, const std::string& error, std::chrono::milliseconds retry_in,
                             const std::optional<std::chrono::system_clock::time_point>& last_success);
-
-// "2026-02-15T16:37:04Z"
-std::string iso8601(std::chrono::system_clock::time_point t);
 
 }  // namespace gigent

@@ -1,5 +1,6 @@
 #include "common/log.h"
 #include "delivery/delivery.h"
+#include "marketplace/order_status.h"
 #include "marketplace/retry.h"
 
 namespace gigent::delivery {
@@ -8,10 +9,9 @@ DeliveryResult deliver_once(marketplace::MarketplaceClient& client, const std::s
                             const std::string& agent_id, const nlohmann::json& delivery_data,
                             const Cancellation& cancel) {
   static auto log = log::get("delivery");
-  const marketplace::RetryPolicy policy{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
   auto result = marketplace::call_with_retry(
-      "delivery of order " + order_id, [&] { return client.deliver(order_id, agent_id, delivery_data); }, policy,
-      cancel, *log);
+      "delivery of order " + order_id, [&] { return client.deliver(order_id, agent_id, delivery_data); },
+      marketplace::kStepRetry, cancel, *log);
   if (result.ok()) return {DeliveryOutcome::Delivered, ""};
   if (result.retryable()) return {DeliveryOutcome::Failed, result.error};
 
@@ -20,10 +20,8 @@ DeliveryResult deliver_once(marketplace::MarketplaceClient& client, const std::s
   auto current = client.get_order(order_id);
   if (current.ok()) {
     std::string status = marketplace::string_field(current.body, "status");
-    if (status == "delivered" || status == "completed" || status == "revision_requested" || status == "disputed" ||
-        status == "resolved")
-      return {DeliveryOutcome::AlreadyDelivered, ""};
-    if (status == "cancelled" || status == "rejected") return {DeliveryOutcome::OrderClosed, "order is " + status};
+    if (marketplace::is_delivered_or_later(status)) return {DeliveryOutcome::AlreadyDelivered, ""};
+    if (marketplace::is_closed_undelivered(status)) return {DeliveryOutcome::OrderClosed, "order is " + status};
   }
   return {DeliveryOutcome::Failed, result.error};
 }

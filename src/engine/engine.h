@@ -1,7 +1,8 @@
 #pragma once
-// RuntimeEngine: boot → listen → execute → deliver, and a clean drain at
-// shutdown. One Cancellation (shutdown) stops polling; heartbeats go on until
-// in-flight orders are done; a second signal (hard_stop) cuts everything.
+// The daemon: boot → poll → execute → deliver, and a clean drain at
+// shutdown. engine.cpp wires the steps; each lives in its own file (boot/,
+// listener/poll_loop, engine/intake, dispatcher, reconcile, state_file). One Cancellation (shutdown) stops polling;
+// heartbeats go on until in-flight orders are done; a second signal (hard_stop) cuts everything.
 #include <memory>
 #include <string>
 
@@ -14,10 +15,11 @@ namespace gigent::engine {
 // Exit codes, documented in the README.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,        // unexpected runtime failure
-  kExitBadConfig = 2,      // invalid config or command line
-  kExitBootFailed = 3,     // credentials, registration, or the backend refused the agent
-  kExitAlreadyRunning = 4  // another daemon holds this config's lock
+  kExitFailure = 1,            // unexpected runtime failure
+  kExitBadConfig = 2,          // invalid config or command line
+  kExitBootFailed = 3,         // credentials, registration, or the backend refused the agent
+  kExitAlreadyRunning = 4,     // another daemon holds this config's lock
+  kExitBackendUnreachable = 5  // `status`: the backend could not be asked, or answered an error
 };
 
 struct RunOptions {

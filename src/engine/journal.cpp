@@ -66,7 +66,7 @@ std::string to_string(JobState s) {
 }
 
 std::optional<JobState> parse_job_state(const std::string& s) {
-  for (int i = 0; i < 8; ++i)
+  for (std::size_t i = 0; i < std::size(kStateNames); ++i)
     if (s == kStateNames[i]) return static_cast<JobState>(i);
   return std::nullopt;
 }

@@ -10,7 +10,7 @@
 namespace gigent::engine {
 
 namespace {
-const marketplace::RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
+using marketplace::kStepRetry;
 
 long long unix_now() {
   return static_cast<long long>(std::time(nullptr));

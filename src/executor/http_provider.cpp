@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/time_format.h"
 #include "executor/utf8.h"
 
 namespace gigent::executor {

@@ -7,6 +7,8 @@
 #include <random>
 #include <sstream>
 
+#include "common/backoff.h"
+
 namespace gigent::executor {
 
 JitterFn random_jitter() {

@@ -1,5 +1,6 @@
 #include "heartbeat/heartbeat.h"
 
+#include "common/backoff.h"
 #include "common/log.h"
 
 namespace gigent::heartbeat {
@@ -44,6 +45,25 @@ void HeartbeatLoop::run(const Cancellation& stop) {
     if (!sleeper_.sleep_for(jittered(interval_, 0.1), stop)) break;
   }
   status_.set_state(kLoop, "stopped");
+}
+
+HeartbeatThread::HeartbeatThread(marketplace::Endpoint endpoint, std::string agent_id,
+                                 std::chrono::milliseconds interval, StatusRegistry& status,
+                                 std::function<void(const std::string&)> on_failure)
+    : thread_([this, endpoint = std::move(endpoint), agent_id = std::move(agent_id), interval, &status,
+               on_failure = std::move(on_failure)] {
+        try {
+          HeartbeatLoop loop({endpoint, &stop_}, agent_id, interval, status);
+          loop.run(stop_);
+        } catch (const std::exception& e) {
+          log::get(kLoop)->error("the heartbeat thread stopped: {}", e.what());
+          on_failure(std::string("heartbeat: ") + e.what());
+        }
+      }) {}
+
+HeartbeatThread::~HeartbeatThread() {
+  stop_.cancel();
+  thread_.join();
 }
 
 }  // namespace gigent::heartbeat

@@ -1,6 +1,8 @@
 #pragma once
 #include <chrono>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "common/cancel.h"
 #include "common/status_registry.h"
@@ -24,6 +26,22 @@ class HeartbeatLoop {
   std::chrono::milliseconds interval_;
   StatusRegistry& status_;
   Sleeper& sleeper_;
+};
+
+// A HeartbeatLoop on its own thread, from construction until destruction
+// (which stops and joins it). An exception that escapes the loop is logged
+// and passed to `on_failure` rather than ending the process.
+class HeartbeatThread {
+ public:
+  HeartbeatThread(marketplace::Endpoint endpoint, std::string agent_id, std::chrono::milliseconds interval,
+                  StatusRegistry& status, std::function<void(const std::string&)> on_failure);
+  ~HeartbeatThread();
+  HeartbeatThread(const HeartbeatThread&) = delete;
+  HeartbeatThread& operator=(const HeartbeatThread&) = delete;
+
+ private:
+  Cancellation stop_;
+  std::jthread thread_;
 };
 
 }  // namespace gigent::heartbeat

@@ -171,6 +171,7 @@ ClientResult Client::perform(const ClientRequest& request) {
   }
   result.timed_out = code == CURLE_OPERATION_TIMEDOUT;
   result.cancelled = transfer.cancelled;
+  result.too_large = transfer.too_large;
   if (transfer.too_large)
     result.error = "response body larger than " + std::to_string(request.max_response_bytes) + " bytes";
   else if (transfer.cancelled)

@@ -35,6 +35,7 @@ struct ClientResult {
   std::string error;       // empty when a response arrived
   bool timed_out = false;  // the connect or total timeout fired
   bool cancelled = false;  // the Cancellation fired mid-transfer
+  bool too_large = false;  // the body passed max_response_bytes
   bool ok() const { return error.empty(); }
 };
 

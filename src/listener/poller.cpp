@@ -1,53 +1,105 @@
 #include "listener/poller.h"
 
 #include <algorithm>
-#include <set>
 
 namespace gigent::listener {
 
-Poller::Poller(marketplace::MarketplaceClient& client, std::string agent_id, StatusRegistry& status)
-    : client_(client), agent_id_(std::move(agent_id)), status_(status) {}
+OrderPages::OrderPages(marketplace::MarketplaceClient& client, std::string agent_id, std::string order_status,
+                       int wait_seconds, int page_limit)
+    : client_(client),
+      agent_id_(std::move(agent_id)),
+      status_(std::move(order_status)),
+      wait_seconds_(wait_seconds),
+      limit_(std::clamp(page_limit, 1, kMaxPage)) {}
+
+PollResult OrderPages::next(int taken) {
+  PollResult out;
+  offset_ = std::max(0, offset_ - std::max(0, taken));
+  while (!done_) {
+    // Only the first page waits: later pages exist only when work is there.
+    auto result = client_.list_orders(agent_id_, "seller", status_, {limit_, offset_}, first_ ? wait_seconds_ : 0);
+    if (result.too_large && limit_ > 1) {
+      limit_ = std::max(1, limit_ / 2);
+      continue;
+    }
+    if (result.too_large) {
+      out.unreadable.push_back("the order at position " + std::to_string(offset_ + 1) + " of the " + status_ +
+                               " list (newest first): " + result.error);
+      offset_ += 1;
+      first_ = false;
+      continue;
+    }
+    if (!result.ok()) {
+      out.error = result.error;
+      return out;
+    }
+    static const nlohmann::json kMissing;
+    const nlohmann::json* listed = &result.body;
+    if (result.body.is_object()) {
+      auto it = result.body.find("orders");
+      listed = it == result.body.end() ? &kMissing : &*it;
+    }
+    const auto& rows = *listed;
+    if (!rows.is_array()) {
+      out.error = "order list is not an array";
+      return out;
+    }
+    first_ = false;
+    offset_ += static_cast<int>(rows.size());
+    done_ = static_cast<int>(rows.size()) < limit_;
+    read_rows(rows, out);
+    break;
+  }
+  std::reverse(out.orders.begin(), out.orders.end());  // the API lists newest first
+  out.ok = true;
+  return out;
+}
+
+void OrderPages::read_rows(const nlohmann::json& rows, PollResult& out) {
+  for (const auto& order : rows) {
+    if (!order.is_object()) {
+      out.unreadable.push_back("a row of type " + std::string(order.type_name()) + " in the " + status_ +
+                               " list, not an order");
+      continue;
+    }
+    auto id = order.find("id");
+    if (id == order.end() || !id->is_string()) {
+      out.unreadable.push_back("an order in the " + status_ + " list without a string id");
+      continue;
+    }
+    // The deployed service ignores unknown filters in some versions: check.
+    // A status of the wrong type is not the one asked for either.
+    auto status = order.find("status");
+    if (status != order.end() && (!status->is_string() || status->get_ref<const std::string&>() != status_)) continue;
+    if (seen_.insert(id->get<std::string>()).second) out.orders.push_back(order);
+  }
+}
+
+Poller::Poller(marketplace::MarketplaceClient& client, std::string agent_id)
+    : client_(client), agent_id_(std::move(agent_id)) {}
 
 bool Poller::server_supports_long_poll() {
   auto health = client_.health();
   if (!health.ok() || !health.body.is_object()) return false;
-  auto features = health.body.value("features", nlohmann::json::array());
-  return features.is_array() && std::find(features.begin(), features.end(), "long_poll") != features.end();
+  auto features = health.body.find("features");
+  return features != health.body.end() && features->is_array() &&
+         std::find(features->begin(), features->end(), "long_poll") != features->end();
 }
 
 PollResult Poller::fetch(const std::string& order_status, int wait_seconds) {
-  PollResult out;
-  std::set<std::string> seen;  // rows can shift between pages while orders arrive
-  marketplace::Page page{100, 0};
-  status_.set_state("poller", wait_seconds > 0 ? "waiting for orders (long-poll)" : "polling");
-  while (true) {
-    // Only the first page waits: later pages exist only when work is there.
-    auto result = client_.list_orders(agent_id_, "seller", order_status, page, page.offset == 0 ? wait_seconds : 0);
-    if (!result.ok()) {
-      out.error = result.error;
-      status_.record_failure("poller", result.error);
-      return out;
-    }
-    const auto& orders = result.body.is_object() ? result.body.value("orders", nlohmann::json()) : result.body;
-    if (!orders.is_array()) {
-      out.error = "order list is not an array";
-      status_.record_failure("poller", out.error);
-      return out;
-    }
-    for (const auto& order : orders) {
-      if (!order.is_object() || !order.contains("id") || !order["id"].is_string()) continue;
-      // The deployed service ignores unknown filters in some versions: check.
-      // A status of the wrong type is not the one asked for either.
-      auto status = order.find("status");
-      if (status != order.end() && (!status->is_string() || status->get<std::string>() != order_status)) continue;
-      if (seen.insert(order["id"].get<std::string>()).second) out.orders.push_back(order);
-    }
-    if (static_cast<int>(orders.size()) < page.limit) break;
-    page.offset += page.limit;
+  OrderPages pages(client_, agent_id_, order_status, wait_seconds);
+  std::vector<PollResult> read;
+  while (!pages.done()) {
+    auto page = pages.next();
+    if (!page.ok) return page;
+    read.push_back(std::move(page));
   }
-  std::reverse(out.orders.begin(), out.orders.end());  // the API lists newest first
+  PollResult out;
   out.ok = true;
-  status_.record_success("poller");
+  for (auto page = read.rbegin(); page != read.rend(); ++page) {
+    std::move(page->orders.begin(), page->orders.end(), std::back_inserter(out.orders));
+    std::move(page->unreadable.begin(), page->unreadable.end(), std::back_inserter(out.unreadable));
+  }
   return out;
 }
 

@@ -64,6 +64,7 @@ ApiResult MarketplaceClient::call_once(const std::string& method, const std::str
   ApiResult result;
   if (!raw.ok()) {
     result.error = raw.error;
+    result.too_large = raw.too_large;
     return result;
   }
   result.status = raw.response.status;

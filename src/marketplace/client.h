@@ -28,9 +28,10 @@ struct Endpoint {
 };
 
 struct ApiResult {
-  int status = 0;       // 0: no HTTP response (connection refused, timeout, ...)
-  nlohmann::json body;  // parsed JSON, or null when the body was not JSON
-  std::string error;    // empty on 2xx; otherwise what went wrong, for logs
+  int status = 0;          // 0: no HTTP response (connection refused, timeout, ...)
+  nlohmann::json body;     // parsed JSON, or null when the body was not JSON
+  std::string error;       // empty on 2xx; otherwise what went wrong, for logs
+  bool too_large = false;  // the answer passed the size limit (a smaller page may fit)
   bool ok() const { return status >= 200 && status < 300 && error.empty(); }
   bool transport_failed() const { return status == 0; }
   // A 2xx whose body is not the JSON promised (a proxy's page, a cut-off body)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/backoff.h"
 #include "common/status_registry.h"
 
 namespace gigent::marketplace {

@@ -19,6 +19,10 @@ struct RetryPolicy {
   std::chrono::milliseconds max_delay{8000};
 };
 
+// One step of an order or of boot (accept, start, deliver, publish a gig):
+// a few quick retries; what happens after that is the caller's policy.
+inline constexpr RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::chrono::milliseconds(8000)};
+
 // Backoff before retry n (0-based): min(initial * 2^n, max) with up to 25% taken off.
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry);
 

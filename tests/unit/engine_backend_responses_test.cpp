@@ -110,8 +110,7 @@ TEST(BackendResponses, ThePollerSkipsRowsWithMissingOrMistypedFields) {
       {"id": "status-list", "status": ["pending"]},
       {"id": "other-status", "status": "accepted"},
       "not an object", null, 7]})");
-  StatusRegistry registry;
-  listener::Poller poller(f.client, "agent", registry);
+  listener::Poller poller(f.client, "agent");
   auto result = poller.fetch("pending", 0);
   ASSERT_TRUE(result.ok) << result.error;
   ASSERT_EQ(result.orders.size(), 1u);
@@ -122,8 +121,7 @@ TEST(BackendResponses, ThePollerReportsAnOrdersFieldThatIsNotAList) {
   for (const char* body : {R"({"orders": "nope"})", R"({"orders": {"id": "x"}})", R"({})"}) {
     Fixture f;
     f.transport->push(200, body);
-    StatusRegistry registry;
-    listener::Poller poller(f.client, "agent", registry);
+    listener::Poller poller(f.client, "agent");
     auto result = poller.fetch("pending", 0);
     EXPECT_FALSE(result.ok) << body;
     EXPECT_TRUE(result.orders.empty());
@@ -136,8 +134,7 @@ TEST(BackendResponses, AHugeOrderPageIsReadWhole) {
   for (int i = 0; i < 50; ++i)
     orders.push_back({{"id", "o" + std::to_string(i)}, {"status", "pending"}, {"brief", std::string(100000, 'b')}});
   f.transport->push(200, nlohmann::json{{"orders", orders}}.dump());
-  StatusRegistry registry;
-  listener::Poller poller(f.client, "agent", registry);
+  listener::Poller poller(f.client, "agent");
   auto result = poller.fetch("pending", 0);
   ASSERT_TRUE(result.ok) << result.error;
   EXPECT_EQ(result.orders.size(), 50u);

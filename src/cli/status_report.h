@@ -1,15 +1,20 @@
 #pragma once
 // `gigent-runtime status`: what the backend says about the agent, and what
 // the daemon (if any) is doing, from the state file it keeps up to date.
+// Every value it cannot learn is shown as unknown together with the reason.
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
 
-namespace gigent::engine {
+namespace gigent::cli {
 
 nlohmann::json collect_status(const config::Config& config, const std::string& backend_url);
 std::string render_status(const nlohmann::json& status);
+// kExitOk when everything was learned; kExitBootFailed for unreadable
+// credentials; kExitBackendUnreachable when the backend could not be asked
+// (or answered an error) for any part of the report.
+int status_exit_code(const nlohmann::json& status);
 
-}  // namespace gigent::engine
+}  // namespace gigent::cli
