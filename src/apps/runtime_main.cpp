@@ -1,5 +1,5 @@
-// gigent-runtime: init | validate | run | status | deliver. A thin CLI over
-// the libraries; the subcommands with more to them live in src/cli/.
+// gigent-runtime: init | validate | run | status | deliver | rotate-key. A thin
+// CLI over the libraries; the subcommands with more to them live in src/cli/.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/manual_delivery.h"
+#include "cli/rotate_key.h"
 #include "cli/run_daemon.h"
 #include "cli/status_report.h"
 #include "common/fs.h"
@@ -26,8 +27,8 @@ using namespace gigent;
 
 namespace {
 
-const char* kGitignoreEntries[] = {".gigent-credentials", ".gigent-journal.db", ".gigent-journal.db-*",
-                                   ".gigent-state.json", ".gigent-runtime.lock"};
+const char* kGitignoreEntries[] = {".gigent-credentials", ".gigent-journal.db",   ".gigent-journal.db-*",
+                                   ".gigent-state.json",  ".gigent-runtime.lock", ".gigent-gigs.json"};
 
 int cmd_init(const std::string& dir, bool force) {
   namespace fs = std::filesystem;
@@ -184,6 +185,11 @@ int main(int argc, char** argv) {
   deliver->add_option("order_id", order_id, "The order whose kept result to deliver")->required();
   deliver->add_flag("--show", show_only, "Print the kept result instead of delivering it");
 
+  auto* rotate =
+      app.add_subcommand("rotate-key", "Get a new API key for the agent and save it (the old one stops working)");
+  rotate->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  rotate->add_option("-u,--url", url, "Gigent backend URL");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -195,6 +201,11 @@ int main(int argc, char** argv) {
     if (validate->parsed()) return cmd_validate(config_path, strict);
     if (status->parsed()) return cmd_status(config_path, url, json);
     if (run->parsed()) return cmd_run(config_path, url, log_format);
+    if (rotate->parsed()) {
+      auto config = load_or_report(config_path);
+      if (!config) return engine::kExitBadConfig;
+      return cli::rotate_key(*config, engine::resolve_backend_url(url, *config), std::cout, std::cerr);
+    }
     if (deliver->parsed()) {
       auto loaded = load_or_report(config_path);
       if (!loaded) return engine::kExitBadConfig;

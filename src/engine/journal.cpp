@@ -117,7 +117,14 @@ std::optional<JobState> parse_job_state(const std::string& s) {
 
 Journal::Journal(const std::string& path) : path_(path) {
   // The journal holds buyers' briefs and results: owner-only from creation.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // O_NOFOLLOW: a link is refused, so no advice ever concerns its target.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 && errno == ELOOP)
+    throw JournalError("the order journal " + path +
+                           " is a symbolic link; the runtime does not follow links for its own files. Remove the "
+                           "link (rm " +
+                           path + " removes only the link, not its target) and start again",
+                       true);
   if (fd < 0) throw JournalError("cannot open the order journal " + path + ": " + errno_text(errno));
   ::close(fd);
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -178,6 +185,15 @@ void Journal::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string why = err ? err : "unknown error";
     sqlite3_free(err);
+    int code = sqlite3_errcode(db_);
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+      throw JournalError("the order journal " + path_ + " is corrupt (" + why + "). Move it aside (mv " + path_ + " " +
+                             path_ +
+                             ".corrupt) and start again: a new, empty journal is created. Lost with it: "
+                             "results the LLM produced but that were not delivered yet (those orders are worked "
+                             "again), results kept for `gigent-runtime deliver`, and the retry state of failed "
+                             "orders",
+                         true);
     throw JournalError("order journal " + path_ + ": " + why);
   }
 }

@@ -58,7 +58,14 @@ bool held_by_another_live_process(const JobRecord& record);
 
 class JournalError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // `complete`: the message already says what to do (a corrupt file, a
+  // symbolic link), so callers add no generic advice of their own.
+  explicit JournalError(const std::string& message, bool complete = false)
+      : std::runtime_error(message), complete_(complete) {}
+  bool complete() const { return complete_; }
+
+ private:
+  bool complete_;
 };
 
 class Journal {
