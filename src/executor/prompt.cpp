@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_depth.h"
 #include "common/text.h"
 #include "common/utf8.h"
 
@@ -67,30 +68,6 @@ std::string render_json(const nlohmann::json& value, std::size_t depth) {
 }
 
 }  // namespace
-
-std::size_t json_nesting_depth(const std::string& text) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
 
 std::string build_user_message(const std::string& brief, const nlohmann::json& input_data) {
   std::string message = "## Brief\n";

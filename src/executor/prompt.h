@@ -20,10 +20,6 @@ class InputRejected : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The deepest nesting of arrays/objects in JSON `text`, counted without
-// parsing (brackets inside strings do not count). Linear, constant memory.
-std::size_t json_nesting_depth(const std::string& text);
-
 // "## Brief\n<brief>\n\n## Input data\n```json\n<JSON>\n```".
 // `input_data` may be an object/array, a JSON *string* holding JSON (decoded
 // and shown as JSON), a plain string (shown as text), or null/empty (the

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "common/json_depth.h"
 #include "server/api_response.h"
 
 namespace gigent::server {
@@ -15,21 +16,11 @@ const std::set<std::string, std::less<>> kGigStatuses{"active", "paused", "inact
 
 struct TooDeep {};
 
-// Parses `text`, refusing (TooDeep) anything nested deeper than `max_depth`.
+// Parses `text`, refusing (TooDeep) anything nested deeper than `max_depth`
+// before the parser builds any of it.
 Json parse_bounded(const std::string& text, int max_depth) {
-  return Json::parse(text, [max_depth](int depth, Json::parse_event_t, Json&) {
-    if (depth > max_depth) throw TooDeep{};
-    return true;
-  });
-}
-
-// Levels of arrays and objects: 0 for a scalar, 1 for [1], 2 for [[1]].
-// Values come from a parse capped at a fixed depth, so the recursion is bounded.
-int depth_of(const Json& value) {
-  if (!value.is_structured()) return 0;
-  int deepest = 0;
-  for (const auto& item : value) deepest = std::max(deepest, depth_of(item));
-  return deepest + 1;
+  if (json_nesting_depth(text) > static_cast<std::size_t>(max_depth)) throw TooDeep{};
+  return Json::parse(text);
 }
 
 bool is_json_media_type(std::string type) {
@@ -167,21 +158,22 @@ std::optional<std::string> json_text(const Json& body, const char* key, std::siz
   const Json* v = field(body, key);
   if (!v) return std::nullopt;
   std::string text;
-  int depth = depth_of(*v);
+  std::size_t depth = 0;
   if (v->is_string()) {
+    // JSON held in a string is measured as JSON; other text is kept as a JSON
+    // string, whatever brackets it contains. (accept builds no values.)
     const auto& s = v->get_ref<const std::string&>();
-    try {
-      depth = depth_of(parse_bounded(s, limits::kJsonDepth));
+    if (Json::accept(s)) {
       text = s;
-    } catch (const TooDeep&) {
-      depth = limits::kJsonDepth + 1;
-    } catch (const Json::exception&) {
-      text = dump(*v);  // not JSON: kept as a JSON string
+      depth = json_nesting_depth(s);
+    } else {
+      text = dump(*v);
     }
   } else {
     text = dump(*v);
+    depth = json_nesting_depth(text);
   }
-  if (depth > limits::kJsonDepth)
+  if (depth > static_cast<std::size_t>(limits::kJsonDepth))
     fail(400, std::string(key) + " must not be nested deeper than " + std::to_string(limits::kJsonDepth) + " levels");
   if (text.size() > max_bytes)
     fail(400, std::string(key) + " must be at most " + std::to_string(max_bytes) + " bytes as JSON");

@@ -4,6 +4,7 @@
 // cap has a default sized to the provider's context.
 #include <gtest/gtest.h>
 
+#include "common/json_depth.h"
 #include "config/config.h"
 #include "engine/order_processor.h"
 #include "executor/prompt.h"
@@ -18,7 +19,7 @@ std::string nested(std::size_t depth, const std::string& inside = "") {
 
 TEST(OrderInput, AMillionNestedArraysAreRefusedNotParsedOrRendered) {
   const std::string hostile = nested(1'000'000);
-  EXPECT_EQ(executor::json_nesting_depth(hostile), 1'000'000u);
+  EXPECT_EQ(json_nesting_depth(hostile), 1'000'000u);
   try {
     executor::build_user_message("brief", hostile);
     FAIL() << "a million nested arrays were accepted";
@@ -51,7 +52,7 @@ TEST(OrderInput, SmallShallowInputIsStillIndentedForReadability) {
 
 TEST(OrderInput, BracketsInsideStringsDoNotCountAsNesting) {
   const std::string text = R"({"a":"[[[[[[[[[[{{{{{{{\"[[[["})";
-  EXPECT_EQ(executor::json_nesting_depth(text), 1u);
+  EXPECT_EQ(json_nesting_depth(text), 1u);
   const std::string deep_text = "{\"a\":\"" + std::string(500, '[') + "\"}";
   EXPECT_NO_THROW(executor::build_user_message("brief", deep_text));
 }
