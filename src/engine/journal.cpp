@@ -17,40 +17,31 @@ namespace {
 const char* kStateNames[] = {"claimed",   "started", "result_ready", "awaiting_delivery",
                              "delivered", "failed",  "poison",       "closed"};
 
-// A statement from the journal's cache, reset and unbound when the caller is done.
-struct Statement {
-  sqlite3_stmt* stmt;
-  explicit Statement(sqlite3_stmt* prepared) : stmt(prepared) {}
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement() {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+using sqlite::Statement;
+
+// Runs a write; returns the rows changed. SQLite's failure becomes a
+// JournalError that says what was being done.
+int run_or_throw(Statement& s, const std::string& doing) {
+  try {
+    return s.run();
+  } catch (const sqlite::Error& e) {
+    throw JournalError(doing + ": " + e.what());
   }
-  void text(int i, const std::string& v) {
-    sqlite3_bind_text(stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  void integer(int i, long long v) { sqlite3_bind_int64(stmt, i, v); }
-  std::string column_text(int i) {
-    auto* p = sqlite3_column_text(stmt, i);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)))
-             : "";
-  }
-};
+}
 
 JobRecord read_row(Statement& s) {
   JobRecord r;
-  r.order_id = s.column_text(0);
+  r.order_id = s.column_string(0);
   r.state = parse_job_state(s.column_text(1)).value_or(JobState::Failed);
-  r.attempts = sqlite3_column_int(s.stmt, 2);
-  r.delivery_data = s.column_text(3);
-  r.input_tokens = sqlite3_column_int64(s.stmt, 4);
-  r.output_tokens = sqlite3_column_int64(s.stmt, 5);
-  r.last_error = s.column_text(6);
-  r.next_attempt_at = sqlite3_column_int64(s.stmt, 7);
-  r.updated_at = s.column_text(8);
-  r.owner_pid = sqlite3_column_int(s.stmt, 9);
-  r.owner_start = s.column_text(10);
+  r.attempts = static_cast<int>(s.column_int64(2));
+  r.delivery_data = s.column_string(3);
+  r.input_tokens = s.column_int64(4);
+  r.output_tokens = s.column_int64(5);
+  r.last_error = s.column_string(6);
+  r.next_attempt_at = s.column_int64(7);
+  r.updated_at = s.column_string(8);
+  r.owner_pid = static_cast<int>(s.column_int64(9));
+  r.owner_start = s.column_string(10);
   return r;
 }
 }  // namespace
@@ -135,6 +126,7 @@ Journal::Journal(const std::string& path) : path_(path) {
     throw JournalError("cannot open the order journal " + path + ": " + why);
   }
   sqlite3_busy_timeout(db_, 5000);
+  statements_ = std::make_unique<sqlite::StatementCache>(db_);
   try {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a recorded step survives power loss
@@ -149,35 +141,37 @@ Journal::Journal(const std::string& path) : path_(path) {
     bool has_owner = false;
     {
       Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_pid'"));
-      has_owner = sqlite3_step(s.stmt) == SQLITE_ROW;
+      has_owner = s.step();
     }
     if (!has_owner) exec("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0");
     bool has_owner_start = false;
     {
       Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_start'"));
-      has_owner_start = sqlite3_step(s.stmt) == SQLITE_ROW;
+      has_owner_start = s.step();
     }
     if (!has_owner_start) exec("ALTER TABLE jobs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''");
+  } catch (const sqlite::Error& e) {
+    statements_.reset();
+    sqlite3_close(db_);
+    throw JournalError("order journal " + path_ + ": " + e.what());
   } catch (...) {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    statements_.reset();
     sqlite3_close(db_);
     throw;
   }
 }
 
 Journal::~Journal() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.reset();
   sqlite3_close(db_);
 }
 
 sqlite3_stmt* Journal::prepared(const std::string& sql) {
-  auto it = statements_.find(sql);
-  if (it != statements_.end()) return it->second;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
-    throw JournalError("journal " + path_ + ": " + sqlite3_errmsg(db_));
-  statements_.emplace(sql, stmt);
-  return stmt;
+  try {
+    return statements_->get(sql);
+  } catch (const sqlite::Error& e) {
+    throw JournalError("journal " + path_ + ": " + e.what());
+  }
 }
 
 void Journal::exec(const char* sql) {
@@ -200,12 +194,14 @@ void Journal::exec(const char* sql) {
 
 std::optional<JobRecord> Journal::get(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared((std::string("SELECT ") + kColumns + " FROM jobs WHERE order_id = ?").c_str()));
-  s.text(1, order_id);
-  int rc = sqlite3_step(s.stmt);
-  if (rc == SQLITE_ROW) return read_row(s);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  throw JournalError("cannot read order " + order_id + " from " + path_ + ": " + sqlite3_errmsg(db_));
+  Statement s(prepared(std::string("SELECT ") + kColumns + " FROM jobs WHERE order_id = ?"));
+  s.bind_text(1, order_id);
+  try {
+    if (s.step()) return read_row(s);
+    return std::nullopt;
+  } catch (const sqlite::Error& e) {
+    throw JournalError("cannot read order " + order_id + " from " + path_ + ": " + e.what());
+  }
 }
 
 JobRecord Journal::get_or_new(const std::string& order_id) {
@@ -217,16 +213,16 @@ JobRecord Journal::get_or_new(const std::string& order_id) {
 
 namespace {
 void bind_record(Statement& s, const JobRecord& r) {
-  s.text(1, r.order_id);
-  s.text(2, to_string(r.state));
-  s.integer(3, r.attempts);
-  s.text(4, r.delivery_data);
-  s.integer(5, r.input_tokens);
-  s.integer(6, r.output_tokens);
-  s.text(7, r.last_error);
-  s.integer(8, r.next_attempt_at);
-  s.integer(9, ::getpid());
-  s.text(10, this_process_token());
+  s.bind_text(1, r.order_id);
+  s.bind_text(2, to_string(r.state));
+  s.bind_int64(3, r.attempts);
+  s.bind_text(4, r.delivery_data);
+  s.bind_int64(5, r.input_tokens);
+  s.bind_int64(6, r.output_tokens);
+  s.bind_text(7, r.last_error);
+  s.bind_int64(8, r.next_attempt_at);
+  s.bind_int64(9, ::getpid());
+  s.bind_text(10, this_process_token());
 }
 }  // namespace
 
@@ -237,10 +233,10 @@ bool Journal::create(const JobRecord& r) {
 void Journal::forget_if_ours(const std::string& order_id) {
   std::lock_guard lock(mutex_);
   Statement s(prepared("DELETE FROM jobs WHERE order_id = ? AND owner_pid = ? AND owner_start IN ('', ?)"));
-  s.text(1, order_id);
-  s.integer(2, ::getpid());
-  s.text(3, this_process_token());
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
+  s.bind_text(1, order_id);
+  s.bind_int64(2, ::getpid());
+  s.bind_text(3, this_process_token());
+  run_or_throw(s, "cannot update " + path_);
 }
 
 void Journal::put(const JobRecord& r) {
@@ -255,16 +251,14 @@ int Journal::write(const JobRecord& r, const std::string& insert_verb) {
                "last_error, next_attempt_at, owner_pid, owner_start, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
                "?, datetime('now'))"));
   bind_record(s, r);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE)
-    throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
-  return sqlite3_changes(db_);
+  return run_or_throw(s, "cannot record order " + r.order_id + " in " + path_);
 }
 
 void Journal::forget(const std::string& order_id) {
   std::lock_guard lock(mutex_);
   Statement s(prepared("DELETE FROM jobs WHERE order_id = ?"));
-  s.text(1, order_id);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
+  s.bind_text(1, order_id);
+  run_or_throw(s, "cannot update " + path_);
 }
 
 std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
@@ -277,10 +271,12 @@ std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
   for (std::size_t i = 1; i < states.size(); ++i) sql += ", ?";
   sql += ") ORDER BY updated_at";
   Statement s(prepared(sql));
-  for (std::size_t i = 0; i < states.size(); ++i) s.text(static_cast<int>(i + 1), to_string(states[i]));
-  int rc = SQLITE_ROW;
-  while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) out.push_back(read_row(s));
-  if (rc != SQLITE_DONE) throw JournalError("cannot read the order journal " + path_ + ": " + sqlite3_errmsg(db_));
+  for (std::size_t i = 0; i < states.size(); ++i) s.bind_text(static_cast<int>(i + 1), to_string(states[i]));
+  try {
+    while (s.step()) out.push_back(read_row(s));
+  } catch (const sqlite::Error& e) {
+    throw JournalError("cannot read the order journal " + path_ + ": " + e.what());
+  }
   return out;
 }
 
@@ -289,14 +285,12 @@ bool Journal::take_over(const JobRecord& seen) {
   Statement s(
       prepared("UPDATE jobs SET owner_pid = ?, owner_start = ?, updated_at = datetime('now') "
                "WHERE order_id = ? AND owner_pid = ? AND owner_start = ?"));
-  s.integer(1, ::getpid());
-  s.text(2, this_process_token());
-  s.text(3, seen.order_id);
-  s.integer(4, seen.owner_pid);
-  s.text(5, seen.owner_start);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE)
-    throw JournalError("cannot update order " + seen.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
-  return sqlite3_changes(db_) == 1;
+  s.bind_int64(1, ::getpid());
+  s.bind_text(2, this_process_token());
+  s.bind_text(3, seen.order_id);
+  s.bind_int64(4, seen.owner_pid);
+  s.bind_text(5, seen.owner_start);
+  return run_or_throw(s, "cannot update order " + seen.order_id + " in " + path_) == 1;
 }
 
 }  // namespace gigent::engine

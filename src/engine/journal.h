@@ -4,6 +4,7 @@
 // backend call, so a crash at any point resumes without losing the LLM's work
 // or calling it twice.
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include <sqlite3.h>
+
+#include "sqlite/statement.h"
 
 namespace gigent::engine {
 
@@ -103,15 +106,15 @@ class Journal {
 
  private:
   void exec(const char* sql);
-  // Prepared once per SQL text and reused (the caller holds mutex_): parsing
-  // the SQL on every call was a fifth of the daemon's CPU under load.
+  // Prepared once per SQL text and reused (the caller holds mutex_), so the
+  // SQL is parsed once, not on every step the daemon records.
   sqlite3_stmt* prepared(const std::string& sql);
   // One INSERT for put() and create(); returns the rows changed.
   int write(const JobRecord& record, const std::string& insert_verb);
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
-  std::map<std::string, sqlite3_stmt*> statements_;
+  std::unique_ptr<sqlite::StatementCache> statements_;  // destroyed before db_ is closed
 };
 
 }  // namespace gigent::engine
