@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "common/secret.h"
+#include "common/time_format.h"
 #include "server/store.h"
 #include "server/store_sql.h"
 
@@ -12,15 +13,8 @@ using sql::kOrderWithNames;
 
 std::string iso_deadline_from_now(double hours) {
   using namespace std::chrono;
-  auto at = system_clock::now() + duration_cast<milliseconds>(duration<double, std::ratio<3600>>(hours));
-  auto ms = duration_cast<milliseconds>(at.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char out[96];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return out;
+  const auto at = system_clock::now() + duration_cast<milliseconds>(duration<double, std::ratio<3600>>(hours));
+  return iso8601_millis(time_point_cast<milliseconds>(at));
 }
 
 std::optional<Json> Store::order(const std::string& id) {
