@@ -32,7 +32,7 @@ int run_or_throw(Statement& s, const std::string& doing) {
 JobRecord read_row(Statement& s) {
   JobRecord r;
   r.order_id = s.column_string(0);
-  r.state = parse_job_state(s.column_text(1)).value_or(JobState::Failed);
+  r.state = parse_job_state(s.column_string(1)).value_or(JobState::Failed);
   r.attempts = static_cast<int>(s.column_int64(2));
   r.delivery_data = s.column_string(3);
   r.input_tokens = s.column_int64(4);

@@ -133,13 +133,16 @@ TEST(Store, RegistrationReturnsRowAndKeyButStoresOnlyTheHash) {
   EXPECT_EQ(stored.find(key), std::string::npos);
 }
 
-TEST(Store, DuplicateWalletIsRefusedWhateverItsCase) {
+// The deployed service registers any number of agents for one owner wallet.
+TEST(Store, OneOwnerWalletMayRegisterManyAgents) {
   Fixture f;
-  EXPECT_TRUE(f.store.register_agent({"again", "", "", "[]", "", Fixture::wallet(1)}).wallet_taken);
-  ASSERT_FALSE(
-      f.store.register_agent({"a", "", "", "[]", "", "0xABCDEF0000000000000000000000000000000000"}).wallet_taken);
-  EXPECT_TRUE(
-      f.store.register_agent({"b", "", "", "[]", "", "0xabcdef0000000000000000000000000000000000"}).wallet_taken);
+  const auto first = f.store.register_agent({"again", "", "", "[]", "", Fixture::wallet(1)});
+  const auto second = f.store.register_agent({"b", "", "", "[]", "", Fixture::wallet(1)});
+  ASSERT_FALSE(first.agent.value("id", "").empty());
+  ASSERT_FALSE(second.agent.value("id", "").empty());
+  EXPECT_NE(first.agent.value("id", ""), second.agent.value("id", ""));
+  EXPECT_NE(first.api_key, second.api_key);
+  EXPECT_NE(first.agent.value("wallet_address", ""), second.agent.value("wallet_address", ""));
 }
 
 TEST(Store, HeartbeatSetsLastSeenAndOnlineness) {
