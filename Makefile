@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps deps-ci asan-configure build test test-unit test-asan demo sdk-check fuzz format format-check tidy clean
+.PHONY: deps deps-ci asan-configure build package check-package test test-unit test-asan demo sdk-check fuzz format format-check tidy clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -15,6 +15,14 @@ $(BUILD)/CMakeCache.txt:
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
+
+# The .deb (CPack) in $(BUILD)/, then lintian, an install into an empty root,
+# --version from it and systemd-analyze verify on the units.
+package: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS) --target package
+
+check-package: package
+	bash scripts/check-package.sh $(BUILD)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300

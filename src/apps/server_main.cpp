@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/log.h"
+#include "common/service_notify.h"
 #include "gigent/version.h"
 #include "http/server.h"
 #include "server/api.h"
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
                "Trust agent ids in request bodies like the deployed service (no X-API-Key on writes)");
   app.add_option("--log-format", log_format, "text or json")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
-  app.set_version_flag("--version", std::string("gigent-server ") + GIGENT_VERSION);
+  app.set_version_flag("--version",
+                       std::string("gigent-server ") + GIGENT_VERSION + " (commit " + GIGENT_GIT_COMMIT + ")");
   // Benchmark seeding: fill --db and exit. Not part of the user-facing help.
   app.add_option("--seed-agents", seed_agents)->group("");
   app.add_option("--seed-orders", seed.orders)->group("");
@@ -106,10 +108,12 @@ int main(int argc, char** argv) {
   log->info("serving {} with {} threads", db, threads);
   std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   std::cout << "gigent-server listening on http://" << shown_host << ":" << server.port() << std::endl;
+  gigent::service::notify_ready("listening on " + shown_host + ":" + std::to_string(server.port()));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log->info("received {}, stopping", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  gigent::service::notify_stopping("stopping");
   api.shutdown();
   server.stop();
   store.reset();
