@@ -18,7 +18,7 @@ dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
 
 echo "--- lintian"
 # Running as root is fine for a check of a built package.
-lintian_out=$(lintian --allow-root --no-tag-display-limit "$deb" 2>&1 || true)
+lintian_out=$(lintian --allow-root --tag-display-limit 0 "$deb" 2>&1 || true)
 [[ -n "$lintian_out" ]] && printf '%s\n' "$lintian_out"
 errors=$(grep -c '^E: ' <<<"$lintian_out" || true)
 warnings=$(grep -c '^W: ' <<<"$lintian_out" || true)
