@@ -45,6 +45,7 @@ echo "$AGENTS daemons ready in $((SECONDS - boot_start)) s; settling 5 s"
 sleep 5
 
 seller=$(agent_id_of "$work/a1")
+seller_key=$(jq -r .api_key "$work/a1/.gigent-credentials")  # order lists need a party's key
 probe_url="$api/api/orders?agent_id=$seller&role=seller&status=pending"
 echo "== measuring over $WINDOW s"
 c0=0
@@ -53,7 +54,7 @@ s0=$(cpu_ticks "$server_pid")
 end=$((SECONDS + WINDOW))
 : >"$work/probe.txt"
 while ((SECONDS < end)); do
-  curl -s -o /dev/null -w '%{time_total}\n' "$probe_url" >>"$work/probe.txt" || true
+  curl -s -o /dev/null -w '%{time_total}\n' -H "X-API-Key: $seller_key" "$probe_url" >>"$work/probe.txt" || true
   sleep 0.2
 done
 c1=0

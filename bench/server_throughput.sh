@@ -63,7 +63,7 @@ if command -v sqlite3 >/dev/null; then
 else
   echo "(sqlite3 CLI not installed)"
 fi
-echo "pending page: $(curl -s "$url$pending_path" | grep -o '"id":"[^"]*","gig_id"' | wc -l) orders, $(curl -s "$url$pending_path" | wc -c) bytes"
+echo "pending page: $(curl -s -H "X-API-Key: $key" "$url$pending_path" | grep -o '"id":"[^"]*","gig_id"' | wc -l) orders, $(curl -s -H "X-API-Key: $key" "$url$pending_path" | wc -c) bytes"
 
 # Heartbeats rotate over every seeded agent, each with its own key.
 {

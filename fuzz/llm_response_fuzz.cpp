@@ -6,14 +6,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/utf8.h"
 #include "executor/anthropic.h"
 #include "executor/openai.h"
-#include "executor/utf8.h"
 
 namespace {
 
 void check_valid_utf8(const std::string& text) {
-  if (gigent::executor::sanitize_utf8(text) != text) std::abort();
+  if (gigent::sanitize_utf8(text) != text) std::abort();
 }
 
 template <typename Parse>

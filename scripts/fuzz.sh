@@ -22,7 +22,7 @@ jobs="${FUZZ_BUILD_JOBS:-2}"
 # `make fuzz` passes the sanitizer build (FUZZ_BUILD=build-asan), already
 # configured for fuzzing, so CI builds the sources once for tests and fuzzers.
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
-  cmake -S "$root" -B "$build" -DGIGENT_FUZZ=ON \
+  cmake -S "$root" -B "$build" -DGIGENT_FUZZ=ON -DGIGENT_WERROR=ON \
     -DCMAKE_CXX_COMPILER=clang++-16 \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
     -DGIGENT_BUILD_TESTS=OFF -DGIGENT_BUILD_BENCH=OFF >/dev/null

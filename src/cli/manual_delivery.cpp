@@ -60,6 +60,10 @@ int deliver_kept_result(const config::Config& config, const std::string& backend
         std::cerr << "error: delivery of order " << order_id << " failed: " << outcome.error
                   << "; the result stays kept, try again\n";
         return engine::kExitFailure;
+      case delivery::DeliveryOutcome::Refused:
+        std::cerr << "error: the marketplace refused the delivery of order " << order_id << ": " << outcome.error
+                  << "; the result stays kept in the journal, but sending it again would be refused the same way\n";
+        return engine::kExitFailure;
     }
   } catch (const engine::JournalError& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -3,6 +3,7 @@
 // defaults here are the documented defaults (see config/template.cpp).
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,10 @@ namespace gigent::config {
 struct Tier {
   double price = 0;
   std::string description;
+  // Days until due, as the TypeScript runtime's config spells it per tier
+  // (defaults 1, 2 and 3 for basic, standard and premium). The marketplace
+  // keeps one delivery time per gig: basic's, as Gig::delivery_time_hours.
+  double delivery_days = 1;
 };
 
 struct Gig {
@@ -23,16 +28,21 @@ struct Gig {
   Tier basic;                    // required
   std::optional<Tier> standard;  // optional
   std::optional<Tier> premium;   // optional
+  // The delivery time published for the gig: `delivery_time_hours` when set,
+  // else pricing.basic.delivery_days * 24 (rounded up), else 24.
   int delivery_time_hours = 24;
   int max_revisions = 1;
   std::string example_input;
   std::string example_output;
+  // The title this gig had before a rename, so publishing renames that gig
+  // instead of pausing it and creating a new one.
+  std::optional<std::string> replaces;
 };
 
 struct AgentSection {
   std::string name;
   std::string description;
-  std::string category = "ai";
+  std::string category = "ai";  // one of the 8 gig categories, or any other with a warning
   std::vector<std::string> tags;
   std::string avatar_url;
 };
@@ -44,7 +54,7 @@ struct OwnerSection {
 enum class FailedOrderAction { Leave, Reject, Cancel };
 
 struct RuntimeSection {
-  int poll_interval_seconds = 10;  // 1..3600
+  int poll_interval_seconds = 10;  // 1..3600 (a fraction loads rounded up, with a warning)
   bool auto_accept = true;
   int max_concurrent_orders = 3;    // 1..256
   int shutdown_grace_seconds = 60;  // 0..3600: in-flight orders get this long at shutdown
@@ -58,8 +68,11 @@ struct ExecutionSection {
   std::string provider = "anthropic";  // anthropic | openai
   std::string model = "claude-sonnet-4-5";
   std::string system_prompt;
-  double temperature = 0.7;          // 0..2 (anthropic: 0..1)
-  int max_tokens = 4096;             // 1..200000
+  double temperature = 0.7;  // 0..2 (anthropic: 0..1)
+  int max_tokens = 4096;     // 1..200000
+  // Orders whose prompt is estimated (bytes/4) above this are not run. 0: by
+  // provider, the model's context less max_tokens (anthropic 200000, openai 128000).
+  int max_input_tokens = 0;          // 0 or 1..10000000
   std::string api_key;               // empty: ANTHROPIC_API_KEY / OPENAI_API_KEY
   std::string base_url;              // empty: the provider's public endpoint
   int timeout_seconds = 120;         // per HTTP attempt (as the official SDKs), 1..3600
@@ -77,7 +90,7 @@ struct DeliverySection {
 
 struct HeartbeatSection {
   bool enabled = true;
-  int interval_seconds = 30;  // 5..3600
+  int interval_seconds = 30;  // 5..3600 advised; 1..4 load with a warning
 };
 
 struct LoggingSection {
@@ -102,6 +115,11 @@ struct Config {
   BackendSection backend;
 };
 
+enum class Severity {
+  Error,    // the config cannot be used
+  Warning,  // it loads, but something is unwise or ignored
+};
+
 // One problem found in a config file, with the position of the offending node
 // (1-based line and column) and the dotted field path, e.g. "gigs[0].pricing.basic.price".
 struct Problem {
@@ -110,20 +128,35 @@ struct Problem {
   int column = 0;
   std::string field;
   std::string message;  // what is wrong, what is expected
-  // FILE:LINE:COL: field: message
+  Severity severity = Severity::Error;
+  // Errors: FILE:LINE:COL: field: message
+  // Warnings: FILE:LINE:COL: warning: field: message (as compilers mark them)
   std::string to_string() const;
 };
 
 struct LoadResult {
   Config config;
-  std::vector<Problem> problems;  // empty when the config is valid
+  std::vector<Problem> problems;  // errors; empty when the config is valid
+  std::vector<Problem> warnings;  // the config loads, but these deserve a look
   bool ok() const { return problems.empty(); }
+};
+
+struct LoadOptions {
+  // Warnings count as errors (`gigent-runtime validate --strict`).
+  bool strict = false;
+  // The LLM key `run` needs must be available, from execution.api_key or the
+  // provider's environment variable (`gigent-runtime validate`).
+  bool require_llm_key = false;
 };
 
 // Reads, interpolates ${ENV_VAR}s, parses and validates. Never throws for bad
 // input: every problem found is reported (not just the first).
-LoadResult load_file(const std::string& path);
-LoadResult load_string(const std::string& yaml_text, const std::string& file_label);
+LoadResult load_file(const std::string& path, const LoadOptions& options = {});
+LoadResult load_string(const std::string& yaml_text, const std::string& file_label, const LoadOptions& options = {});
+
+// The example owner wallet of the template `init` writes: it loads, with a
+// warning to replace it.
+inline constexpr std::string_view kTemplateWallet = "0x0000000000000000000000000000000000000001";
 
 // The commented template `gigent-runtime init` writes.
 const std::string& template_yaml();

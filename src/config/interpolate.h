@@ -43,6 +43,7 @@ InterpolationResult interpolate_env(std::string_view text, const EnvLookup& look
 
 // load_string with an explicit environment, so tests need not touch the
 // process environment.
-LoadResult load_string_with_env(const std::string& yaml_text, const std::string& file_label, const EnvLookup& env);
+LoadResult load_string_with_env(const std::string& yaml_text, const std::string& file_label, const EnvLookup& env,
+                                const LoadOptions& options = {});
 
 }  // namespace gigent::config

@@ -1,17 +1,12 @@
 #include "config/suggest.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/text.h"
 
 namespace gigent::config {
 
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Long garbage keys get no suggestion; this also bounds the quadratic work.
 constexpr std::size_t kMaxComparedLength = 64;

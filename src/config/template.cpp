@@ -14,6 +14,10 @@ constexpr const char* kTemplate = R"YAML(# gigent-agent.yaml: everything your Gi
 # value may use ${ENV_VAR} (or ${ENV_VAR:-default}) to read the environment,
 # e.g. `url: ${GIGENT_API_URL:-http://localhost:3000}`; write $${ for a
 # literal "${". Keep secrets in the environment, not in this file.
+#
+# A gigent-agent.yaml written for the TypeScript gigent-runtime loads as is.
+# `gigent-runtime validate` lists problems and warnings (unknown keys, unwise
+# values) as FILE:LINE:COL; `validate --strict` makes warnings errors too.
 
 # --- Who the agent is (sent when the agent registers) ----------------------
 agent:
@@ -22,7 +26,8 @@ agent:
   # Optional. One or two sentences about what the agent does.
   description: "Writes clear, well-structured blog posts and articles on demand."
   # Optional, default ai. One of: data, code, writing, creative, research,
-  # finance, automation, ai.
+  # finance, automation, ai: the categories buyers browse by. Any other (such
+  # as general, the marketplace's default) is sent as written, with a warning.
   category: writing
   # Optional. Search keywords, at most 20.
   tags: [writing, blog, seo]
@@ -32,7 +37,8 @@ agent:
 # --- Who owns it --------------------------------------------------------------
 owner:
   # Required. Your wallet address: 0x followed by 40 hex digits.
-  # REPLACE this example address with your own before going live.
+  # REPLACE this example address with your own before going live
+  # (`validate` warns while it is still this one).
   wallet: "0x0000000000000000000000000000000000000001"
 
 # --- What it sells (published at start; a gig whose title is already ---------
@@ -50,22 +56,30 @@ gigs:
     # Optional. Search keywords, at most 20.
     tags: [blog, seo, content]
     # Required: basic (price in USD > 0 and description). Optional: standard
-    # and premium, same shape; remove a tier to not offer it.
+    # and premium, same shape; remove a tier to not offer it. Each tier may
+    # say delivery_days (days until due, > 0; default 1, 2 and 3): the
+    # marketplace shows one delivery time per gig, basic's days x 24 hours.
     pricing:
-      basic:    { price: 5,  description: "500-word post" }
-      standard: { price: 15, description: "1500-word post with headings and meta description" }
-      premium:  { price: 30, description: "3000-word long-form post with outline and sources" }
-    # Optional, default 24. Hours until the order is due, 1..8760.
+      basic:    { price: 5,  description: "500-word post", delivery_days: 1 }
+      standard: { price: 15, description: "1500-word post with headings and meta description", delivery_days: 2 }
+      premium:  { price: 30, description: "3000-word long-form post with outline and sources", delivery_days: 3 }
+    # Optional, default pricing.basic.delivery_days x 24. Hours until the
+    # order is due, 1..8760; when both are set they must agree.
     delivery_time_hours: 24
     # Optional, default 1. Revisions a buyer may request, 0..100.
     max_revisions: 1
     # Optional. Shown to buyers as an example of a brief and of a result.
     example_input: "Topic: why small businesses should start a blog. Tone: friendly."
     example_output: "# Why Your Small Business Needs a Blog\n\nA blog is the cheapest..."
+    # Optional. After renaming a gig, its title before the rename: the
+    # published gig is renamed (keeping its orders and reviews) instead of
+    # being paused and replaced by a new one. E.g.
+    # replaces: "Blog writer"
 
 # --- How the agent runs (all optional; the values shown are the defaults) ---
 runtime:
-  # Seconds between checks for new orders, 1..3600.
+  # Seconds between checks for new orders, 1..3600. A fraction is rounded up
+  # to whole seconds (below 1, with a warning).
   poll_interval_seconds: 10
   # Accept new orders automatically (true) or leave them pending (false).
   auto_accept: true
@@ -92,10 +106,15 @@ execution:
   system_prompt: |
     You are a professional writer working on the Gigent marketplace.
     Follow the buyer's brief exactly and deliver polished, original work.
-  # Sampling temperature, 0..2 (anthropic allows 0..1).
+  # Sampling temperature: 0..1 for anthropic (its API refuses more), 0..2
+  # for openai.
   temperature: 0.7
   # Maximum length of one answer in tokens, 1..200000.
   max_tokens: 4096
+  # Largest order prompt (brief + input data) run, in tokens estimated as
+  # bytes/4; larger orders are refused and the buyer told why. Default: the
+  # model's context less max_tokens (anthropic 200000, openai 128000).
+  # max_input_tokens: 100000
   # API key. Empty: read ANTHROPIC_API_KEY or OPENAI_API_KEY (by provider)
   # from the environment. To name another variable: api_key: ${MY_LLM_KEY}
   api_key: ""
@@ -122,7 +141,7 @@ delivery:
 heartbeat:
   # Send heartbeats (true | false).
   enabled: true
-  # Seconds between heartbeats, 5..3600.
+  # Seconds between heartbeats, 5..3600; 1..4 load with a warning.
   interval_seconds: 30
 
 # --- Logs (all optional; defaults shown) --------------------------------------

@@ -22,7 +22,12 @@ DeliveryResult deliver_once(marketplace::MarketplaceClient& client, const std::s
     std::string status = marketplace::string_field(current.body, "status");
     if (marketplace::is_delivered_or_later(status)) return {DeliveryOutcome::AlreadyDelivered, ""};
     if (marketplace::is_closed_undelivered(status)) return {DeliveryOutcome::OrderClosed, "order is " + status};
+    // Still open for delivery, and the backend said no to this very request.
+    if (status == "in_progress" || status == "accepted") return {DeliveryOutcome::Refused, result.error};
+  } else if (current.status == 404) {
+    return {DeliveryOutcome::Refused, result.error + " (the order is not found)"};
   }
+  // The read-back failed or makes no sense: nothing is known for sure, try later.
   return {DeliveryOutcome::Failed, result.error};
 }
 

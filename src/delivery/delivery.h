@@ -20,17 +20,19 @@ enum class DeliveryOutcome {
   Delivered,         // this call delivered it
   AlreadyDelivered,  // a previous call did (its response was lost) or the order is past delivery
   OrderClosed,       // cancelled/rejected meanwhile: nothing to deliver
-  Failed,            // could not deliver now; keep the result and try later
+  Failed,            // could not deliver now (transient): keep the result and try later
+  Refused,           // the backend will never take it (413, 403, 404, an unexplained 400): give up
 };
 
 struct DeliveryResult {
   DeliveryOutcome outcome = DeliveryOutcome::Failed;
-  std::string error;  // for Failed
+  std::string error;  // for Failed and Refused
 };
 
-// POST /api/orders/:id/deliver with a few retries; a 400 is resolved by
+// POST /api/orders/:id/deliver with a few retries; a 4xx is resolved by
 // reading the order back, so a delivery whose response was lost is not
-// mistaken for a failure.
+// mistaken for a failure. A 4xx that the read-back does not explain is
+// Refused: retrying the same request would be refused the same way forever.
 DeliveryResult deliver_once(marketplace::MarketplaceClient& client, const std::string& order_id,
                             const std::string& agent_id, const nlohmann::json& delivery_data,
                             const Cancellation& cancel);

@@ -1,15 +1,10 @@
 #include "delivery/delivery.h"
 
+#include "common/text.h"
+
 namespace gigent::delivery {
 
 namespace {
-std::string trim(const std::string& s) {
-  auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
-
 // The body of the first ```json fence (or a bare ``` fence), if any.
 std::optional<std::string> first_json_fence(const std::string& text) {
   for (const char* opener : {"```json", "```JSON", "```"}) {

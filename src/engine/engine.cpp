@@ -202,8 +202,11 @@ int Engine::Impl::boot(std::optional<Booted>& booted) {
   try {
     journal = std::make_unique<Journal>(paths.journal);
   } catch (const JournalError& e) {
-    log->error("{}; the runtime needs it to never lose or repeat work. Check free space and permissions of {}",
-               e.what(), std::filesystem::path(paths.journal).parent_path().string());
+    if (e.complete())
+      log->error("{}", e.what());
+    else
+      log->error("{}; the runtime needs it to never lose or repeat work. Check free space and permissions of {}",
+                 e.what(), std::filesystem::path(paths.journal).parent_path().string());
     return kExitBootFailed;
   }
   // The provider before registering: a missing key is the operator's to fix
@@ -219,9 +222,11 @@ int Engine::Impl::boot(std::optional<Booted>& booted) {
     result.credentials = boot::ensure_registered(config, options.backend_url, paths.credentials, shutdown);
     agent_id = result.credentials.agent_id;
     marketplace::MarketplaceClient client({options.backend_url, result.credentials.api_key}, &shutdown);
-    boot::verify_agent(client, result.credentials, shutdown);
+    auto agent_row = boot::verify_agent(client, result.credentials, shutdown);
+    boot::sync_profile(config, client, agent_id, agent_row, shutdown);
     auto report = boot::publish_gigs(config, client, agent_id, shutdown);
-    log->info("gigs: {} published, {} updated, {} unchanged", report.created, report.updated, report.unchanged);
+    log->info("gigs: {} published, {} updated, {} unchanged, {} paused, {} re-activated, {} left paused",
+              report.created, report.updated, report.unchanged, report.paused, report.reactivated, report.left_paused);
   } catch (const boot::BootError& e) {
     if (shutdown.cancelled()) return kExitOk;
     log->error("{}", e.what());
@@ -239,7 +244,10 @@ int Engine::Impl::boot(std::optional<Booted>& booted) {
 // state writer stops first, the pool's workers are joined before the
 // processor they call, and the heartbeat goes on until the very end.
 int Engine::Impl::serve(Booted& booted) {
-  const marketplace::Endpoint endpoint{options.backend_url, booted.credentials.api_key};
+  // Every client re-reads .gigent-credentials on a 401, so a key changed by
+  // `gigent-runtime rotate-key` is picked up without a restart.
+  marketplace::Endpoint endpoint{options.backend_url, booted.credentials.api_key};
+  endpoint.reload_key = boot::key_reloader(paths.credentials, booted.credentials.agent_id);
   std::optional<heartbeat::HeartbeatThread> heartbeat;
   if (config.heartbeat.enabled)
     heartbeat.emplace(endpoint, agent_id, std::chrono::seconds(config.heartbeat.interval_seconds), status,

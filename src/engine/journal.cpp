@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 namespace gigent::engine {
 
@@ -15,49 +17,82 @@ namespace {
 const char* kStateNames[] = {"claimed",   "started", "result_ready", "awaiting_delivery",
                              "delivered", "failed",  "poison",       "closed"};
 
-// A statement from the journal's cache, reset and unbound when the caller is done.
-struct Statement {
-  sqlite3_stmt* stmt;
-  explicit Statement(sqlite3_stmt* prepared) : stmt(prepared) {}
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement() {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+using sqlite::Statement;
+
+// Runs a write; returns the rows changed. SQLite's failure becomes a
+// JournalError that says what was being done.
+int run_or_throw(Statement& s, const std::string& doing) {
+  try {
+    return s.run();
+  } catch (const sqlite::Error& e) {
+    throw JournalError(doing + ": " + e.what());
   }
-  void text(int i, const std::string& v) {
-    sqlite3_bind_text(stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  void integer(int i, long long v) { sqlite3_bind_int64(stmt, i, v); }
-  std::string column_text(int i) {
-    auto* p = sqlite3_column_text(stmt, i);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)))
-             : "";
-  }
-};
+}
 
 JobRecord read_row(Statement& s) {
   JobRecord r;
-  r.order_id = s.column_text(0);
+  r.order_id = s.column_string(0);
   r.state = parse_job_state(s.column_text(1)).value_or(JobState::Failed);
-  r.attempts = sqlite3_column_int(s.stmt, 2);
-  r.delivery_data = s.column_text(3);
-  r.input_tokens = sqlite3_column_int64(s.stmt, 4);
-  r.output_tokens = sqlite3_column_int64(s.stmt, 5);
-  r.last_error = s.column_text(6);
-  r.next_attempt_at = sqlite3_column_int64(s.stmt, 7);
-  r.updated_at = s.column_text(8);
-  r.owner_pid = sqlite3_column_int(s.stmt, 9);
+  r.attempts = static_cast<int>(s.column_int64(2));
+  r.delivery_data = s.column_string(3);
+  r.input_tokens = s.column_int64(4);
+  r.output_tokens = s.column_int64(5);
+  r.last_error = s.column_string(6);
+  r.next_attempt_at = s.column_int64(7);
+  r.updated_at = s.column_string(8);
+  r.owner_pid = static_cast<int>(s.column_int64(9));
+  r.owner_start = s.column_string(10);
   return r;
 }
 }  // namespace
 
 constexpr const char* kColumns =
     "order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, next_attempt_at, updated_at, "
-    "owner_pid";
+    "owner_pid, owner_start";
+
+std::string process_start_token(int pid) {
+  if (pid <= 0) return "";
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return "";
+  // Field 2 (the command name) may hold spaces and parentheses: fields are
+  // counted from the last ')'. starttime is field 22.
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream rest(line.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) {
+      static const std::string boot_id = [] {
+        std::ifstream f("/proc/sys/kernel/random/boot_id");
+        std::string id;
+        std::getline(f, id);
+        return id;
+      }();
+      std::string token = boot_id;
+      token += ':';
+      token += field;
+      return token;
+    }
+  }
+  return "";
+}
+
+namespace {
+const std::string& this_process_token() {
+  static const std::string token = process_start_token(::getpid());
+  return token;
+}
+}  // namespace
+
+bool owned_by_this_process(const JobRecord& record) {
+  return record.owner_pid == ::getpid() && (record.owner_start.empty() || record.owner_start == this_process_token());
+}
 
 bool held_by_another_live_process(const JobRecord& record) {
-  if (record.owner_pid <= 0 || record.owner_pid == ::getpid()) return false;
+  if (record.owner_pid <= 0 || owned_by_this_process(record)) return false;
+  if (!record.owner_start.empty()) return process_start_token(record.owner_pid) == record.owner_start;
+  // A record from before start tokens were kept: the pid is all there is.
   return ::kill(record.owner_pid, 0) == 0 || errno == EPERM;
 }
 
@@ -73,7 +108,14 @@ std::optional<JobState> parse_job_state(const std::string& s) {
 
 Journal::Journal(const std::string& path) : path_(path) {
   // The journal holds buyers' briefs and results: owner-only from creation.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // O_NOFOLLOW: a link is refused, so no advice ever concerns its target.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 && errno == ELOOP)
+    throw JournalError("the order journal " + path +
+                           " is a symbolic link; the runtime does not follow links for its own files. Remove the "
+                           "link (rm " +
+                           path + " removes only the link, not its target) and start again",
+                       true);
   if (fd < 0) throw JournalError("cannot open the order journal " + path + ": " + errno_text(errno));
   ::close(fd);
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -84,6 +126,7 @@ Journal::Journal(const std::string& path) : path_(path) {
     throw JournalError("cannot open the order journal " + path + ": " + why);
   }
   sqlite3_busy_timeout(db_, 5000);
+  statements_ = std::make_unique<sqlite::StatementCache>(db_);
   try {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a recorded step survives power loss
@@ -98,29 +141,37 @@ Journal::Journal(const std::string& path) : path_(path) {
     bool has_owner = false;
     {
       Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_pid'"));
-      has_owner = sqlite3_step(s.stmt) == SQLITE_ROW;
+      has_owner = s.step();
     }
     if (!has_owner) exec("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0");
+    bool has_owner_start = false;
+    {
+      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_start'"));
+      has_owner_start = s.step();
+    }
+    if (!has_owner_start) exec("ALTER TABLE jobs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''");
+  } catch (const sqlite::Error& e) {
+    statements_.reset();
+    sqlite3_close(db_);
+    throw JournalError("order journal " + path_ + ": " + e.what());
   } catch (...) {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    statements_.reset();
     sqlite3_close(db_);
     throw;
   }
 }
 
 Journal::~Journal() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.reset();
   sqlite3_close(db_);
 }
 
 sqlite3_stmt* Journal::prepared(const std::string& sql) {
-  auto it = statements_.find(sql);
-  if (it != statements_.end()) return it->second;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
-    throw JournalError("journal " + path_ + ": " + sqlite3_errmsg(db_));
-  statements_.emplace(sql, stmt);
-  return stmt;
+  try {
+    return statements_->get(sql);
+  } catch (const sqlite::Error& e) {
+    throw JournalError("journal " + path_ + ": " + e.what());
+  }
 }
 
 void Journal::exec(const char* sql) {
@@ -128,16 +179,29 @@ void Journal::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string why = err ? err : "unknown error";
     sqlite3_free(err);
+    int code = sqlite3_errcode(db_);
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+      throw JournalError("the order journal " + path_ + " is corrupt (" + why + "). Move it aside (mv " + path_ + " " +
+                             path_ +
+                             ".corrupt) and start again: a new, empty journal is created. Lost with it: "
+                             "results the LLM produced but that were not delivered yet (those orders are worked "
+                             "again), results kept for `gigent-runtime deliver`, and the retry state of failed "
+                             "orders",
+                         true);
     throw JournalError("order journal " + path_ + ": " + why);
   }
 }
 
 std::optional<JobRecord> Journal::get(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared((std::string("SELECT ") + kColumns + " FROM jobs WHERE order_id = ?").c_str()));
-  s.text(1, order_id);
-  if (sqlite3_step(s.stmt) == SQLITE_ROW) return read_row(s);
-  return std::nullopt;
+  Statement s(prepared(std::string("SELECT ") + kColumns + " FROM jobs WHERE order_id = ?"));
+  s.bind_text(1, order_id);
+  try {
+    if (s.step()) return read_row(s);
+    return std::nullopt;
+  } catch (const sqlite::Error& e) {
+    throw JournalError("cannot read order " + order_id + " from " + path_ + ": " + e.what());
+  }
 }
 
 JobRecord Journal::get_or_new(const std::string& order_id) {
@@ -149,15 +213,16 @@ JobRecord Journal::get_or_new(const std::string& order_id) {
 
 namespace {
 void bind_record(Statement& s, const JobRecord& r) {
-  s.text(1, r.order_id);
-  s.text(2, to_string(r.state));
-  s.integer(3, r.attempts);
-  s.text(4, r.delivery_data);
-  s.integer(5, r.input_tokens);
-  s.integer(6, r.output_tokens);
-  s.text(7, r.last_error);
-  s.integer(8, r.next_attempt_at);
-  s.integer(9, ::getpid());
+  s.bind_text(1, r.order_id);
+  s.bind_text(2, to_string(r.state));
+  s.bind_int64(3, r.attempts);
+  s.bind_text(4, r.delivery_data);
+  s.bind_int64(5, r.input_tokens);
+  s.bind_int64(6, r.output_tokens);
+  s.bind_text(7, r.last_error);
+  s.bind_int64(8, r.next_attempt_at);
+  s.bind_int64(9, ::getpid());
+  s.bind_text(10, this_process_token());
 }
 }  // namespace
 
@@ -167,10 +232,11 @@ bool Journal::create(const JobRecord& r) {
 
 void Journal::forget_if_ours(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared("DELETE FROM jobs WHERE order_id = ? AND owner_pid = ?"));
-  s.text(1, order_id);
-  s.integer(2, ::getpid());
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
+  Statement s(prepared("DELETE FROM jobs WHERE order_id = ? AND owner_pid = ? AND owner_start IN ('', ?)"));
+  s.bind_text(1, order_id);
+  s.bind_int64(2, ::getpid());
+  s.bind_text(3, this_process_token());
+  run_or_throw(s, "cannot update " + path_);
 }
 
 void Journal::put(const JobRecord& r) {
@@ -179,21 +245,20 @@ void Journal::put(const JobRecord& r) {
 
 int Journal::write(const JobRecord& r, const std::string& insert_verb) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared(insert_verb +
-                       " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-                       "last_error, next_attempt_at, owner_pid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                       "datetime('now'))"));
+  Statement s(
+      prepared(insert_verb +
+               " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+               "last_error, next_attempt_at, owner_pid, owner_start, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+               "?, datetime('now'))"));
   bind_record(s, r);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE)
-    throw JournalError("cannot record order " + r.order_id + " in " + path_ + ": " + sqlite3_errmsg(db_));
-  return sqlite3_changes(db_);
+  return run_or_throw(s, "cannot record order " + r.order_id + " in " + path_);
 }
 
 void Journal::forget(const std::string& order_id) {
   std::lock_guard lock(mutex_);
   Statement s(prepared("DELETE FROM jobs WHERE order_id = ?"));
-  s.text(1, order_id);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw JournalError("cannot update " + path_ + ": " + sqlite3_errmsg(db_));
+  s.bind_text(1, order_id);
+  run_or_throw(s, "cannot update " + path_);
 }
 
 std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
@@ -206,9 +271,26 @@ std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
   for (std::size_t i = 1; i < states.size(); ++i) sql += ", ?";
   sql += ") ORDER BY updated_at";
   Statement s(prepared(sql));
-  for (std::size_t i = 0; i < states.size(); ++i) s.text(static_cast<int>(i + 1), to_string(states[i]));
-  while (sqlite3_step(s.stmt) == SQLITE_ROW) out.push_back(read_row(s));
+  for (std::size_t i = 0; i < states.size(); ++i) s.bind_text(static_cast<int>(i + 1), to_string(states[i]));
+  try {
+    while (s.step()) out.push_back(read_row(s));
+  } catch (const sqlite::Error& e) {
+    throw JournalError("cannot read the order journal " + path_ + ": " + e.what());
+  }
   return out;
+}
+
+bool Journal::take_over(const JobRecord& seen) {
+  std::lock_guard lock(mutex_);
+  Statement s(
+      prepared("UPDATE jobs SET owner_pid = ?, owner_start = ?, updated_at = datetime('now') "
+               "WHERE order_id = ? AND owner_pid = ? AND owner_start = ?"));
+  s.bind_int64(1, ::getpid());
+  s.bind_text(2, this_process_token());
+  s.bind_text(3, seen.order_id);
+  s.bind_int64(4, seen.owner_pid);
+  s.bind_text(5, seen.owner_start);
+  return run_or_throw(s, "cannot update order " + seen.order_id + " in " + path_) == 1;
 }
 
 }  // namespace gigent::engine

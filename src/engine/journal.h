@@ -4,6 +4,7 @@
 // backend call, so a crash at any point resumes without losing the LLM's work
 // or calling it twice.
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include <sqlite3.h>
+
+#include "sqlite/statement.h"
 
 namespace gigent::engine {
 
@@ -39,7 +42,18 @@ struct JobRecord {
   long long next_attempt_at = 0;  // unix seconds
   std::string updated_at;         // "YYYY-MM-DD HH:MM:SS" UTC
   int owner_pid = 0;              // the process that wrote it last (put() sets it)
+  // That process's identity beyond its pid: "<boot id>:<start time in clock
+  // ticks>" from /proc, so a pid the kernel reused for another process never
+  // makes a dead owner look alive. Empty in journals written before it existed.
+  std::string owner_start;
 };
+
+// "<boot id>:<start time>" of process `pid`, or "" when it does not exist (or
+// /proc cannot tell).
+std::string process_start_token(int pid);
+
+// True when `record` was last written by this very process.
+bool owned_by_this_process(const JobRecord& record);
 
 // True when `record` was last written by another process that is still
 // alive: with replicas sharing one journal, that replica is working on it.
@@ -47,7 +61,14 @@ bool held_by_another_live_process(const JobRecord& record);
 
 class JournalError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // `complete`: the message already says what to do (a corrupt file, a
+  // symbolic link), so callers add no generic advice of their own.
+  explicit JournalError(const std::string& message, bool complete = false)
+      : std::runtime_error(message), complete_(complete) {}
+  bool complete() const { return complete_; }
+
+ private:
+  bool complete_;
 };
 
 class Journal {
@@ -58,8 +79,11 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
+  // The stored record, or nullopt when there is none. A read that fails
+  // throws JournalError: an error must never look like "no record", which
+  // would start the order again and pay for it twice.
   std::optional<JobRecord> get(const std::string& order_id);
-  // The stored record, or a new one in state Claimed (not stored until put()).
+  // The stored record, or a new one in state Claimed (not stored until put()). Throws JournalError.
   JobRecord get_or_new(const std::string& order_id);
   // Inserts or replaces the whole record (durable when it returns). Throws JournalError.
   void put(const JobRecord& record);
@@ -69,20 +93,28 @@ class Journal {
   void forget(const std::string& order_id);
   // Forgets the record only if this process wrote it last.
   void forget_if_ours(const std::string& order_id);
+  // Makes this process the owner of a record last written by `seen`'s owner,
+  // only if nobody else changed the owner since `seen` was read: one
+  // conditional UPDATE, which SQLite runs atomically across processes, so of
+  // two replicas taking over a dead owner's order exactly one gets true.
+  // Throws JournalError.
+  bool take_over(const JobRecord& seen);
+  // Every record in one of `states`; a failed read throws JournalError, never
+  // returns a partial list.
   std::vector<JobRecord> in_states(const std::vector<JobState>& states);
   const std::string& path() const { return path_; }
 
  private:
   void exec(const char* sql);
-  // Prepared once per SQL text and reused (the caller holds mutex_): parsing
-  // the SQL on every call was a fifth of the daemon's CPU under load.
+  // Prepared once per SQL text and reused (the caller holds mutex_), so the
+  // SQL is parsed once, not on every step the daemon records.
   sqlite3_stmt* prepared(const std::string& sql);
   // One INSERT for put() and create(); returns the rows changed.
   int write(const JobRecord& record, const std::string& insert_verb);
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
-  std::map<std::string, sqlite3_stmt*> statements_;
+  std::unique_ptr<sqlite::StatementCache> statements_;  // destroyed before db_ is closed
 };
 
 }  // namespace gigent::engine

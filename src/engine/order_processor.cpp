@@ -1,6 +1,8 @@
 #include "engine/order_processor.h"
 
+#include <algorithm>
 #include <ctime>
+#include <functional>
 
 #include "common/log.h"
 #include "delivery/delivery.h"
@@ -42,7 +44,72 @@ std::shared_ptr<spdlog::logger> logger() {
   static auto log = log::get("executor");
   return log;
 }
+
+// A result the LLM already produced, still to be delivered: ResultReady, or
+// Failed after a delivery that did not go through.
+bool has_saved_result(const JobRecord& record) {
+  return record.state == JobState::ResultReady || (record.state == JobState::Failed && !record.delivery_data.empty());
+}
+
+// An id as it may appear in a log line: at most 32 bytes, anything outside
+// the id alphabet as \xHH, and the full length when it was cut.
+std::string id_excerpt(const std::string& id) {
+  static const char* hex = "0123456789abcdef";
+  std::string out = "\"";
+  for (std::size_t i = 0; i < id.size() && i < 32; ++i) {
+    auto c = static_cast<unsigned char>(id[i]);
+    if (valid_order_id(std::string(1, id[i]))) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  out += "\"";
+  if (id.size() > 32) out += "... (" + std::to_string(id.size()) + " bytes)";
+  return out;
+}
+
+std::string format_count(long long n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
 }  // namespace
+
+bool valid_order_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+long long max_input_tokens(const config::ExecutionSection& execution) {
+  if (execution.max_input_tokens > 0) return execution.max_input_tokens;
+  // The context window is shared by the prompt and the answer.
+  const long long context = execution.provider == "openai" ? 128000 : 200000;
+  return std::max(1000LL, context - execution.max_tokens);
+}
+
+bool OrderProcessor::check_id(const std::string& id) {
+  if (valid_order_id(id)) return true;
+  bool first = false;
+  {
+    std::lock_guard lock(bad_ids_mutex_);
+    if (bad_ids_reported_.size() > 10000) bad_ids_reported_.clear();  // bounded; a repeat is only logged again
+    first = bad_ids_reported_.insert(std::hash<std::string>{}(id)).second;
+  }
+  if (first)
+    logger()->warn(
+        "skipping an order whose id is not valid ({}): an order id must be 1 to 64 characters of A-Z, a-z, 0-9, "
+        "'-' and '_'; the order is not taken (reported once)",
+        id_excerpt(id));
+  return false;
+}
 
 nlohmann::json Counters::to_json() const {
   return {{"delivered", delivered.load()},
@@ -67,7 +134,8 @@ OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_i
 
 bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohmann::json& order) {
   auto log = logger();
-  const std::string id = order.value("id", "");
+  const std::string id = marketplace::string_field(order, "id");
+  if (!check_id(id)) return false;
   std::string status = marketplace::string_field(order, "status");
   if (status != "pending" && status != "accepted" && status != "revision_requested" && status != "in_progress") {
     log->warn("order {}: unexpected status \"{}\"; not taken", id, status);
@@ -88,16 +156,41 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
       log->debug("order {} was claimed by another replica", id);
       return false;
     }
-  } else if (record.state != JobState::ResultReady) {  // never drop a saved result
+  } else if (!has_saved_result(record)) {  // never drop a saved result
     record.state = JobState::Claimed;
+    record.delivery_data.clear();  // a delivered revision's old result is not this round's
     journal_.put(record);
   }
 
   if (status == "pending") {
+    int attempts = 0;
     auto accepted = marketplace::call_with_retry(
-        "accepting order " + id, [&] { return client.set_order_status(id, "accepted", agent_id_); }, kStepRetry,
-        hard_stop_, *log);
-    if (!accepted.ok()) {
+        "accepting order " + id,
+        [&] {
+          ++attempts;
+          return client.set_order_status(id, "accepted", agent_id_);
+        },
+        kStepRetry, hard_stop_, *log);
+    if (accepted.cancelled) {
+      // Perhaps the backend took it: the record stays, and the next start's
+      // reconcile either resumes the order or, if it is still pending, forgets it.
+      log->info("order {}: accepting it was stopped by shutdown", id);
+      return false;
+    }
+    std::string now_status;
+    if (!accepted.ok() && !accepted.retryable() && attempts > 1) {
+      // Refused on a retry: perhaps an earlier attempt went through and only
+      // its answer was lost. The order is ours to continue when the backend
+      // says we are its seller and it is accepted, and this process holds its
+      // journal record (so no replica is on it).
+      auto current = client.get_order(id);
+      const std::string st = current.ok() ? marketplace::string_field(current.body, "status") : "";
+      auto mine = journal_.get(id);
+      if (current.ok() && marketplace::string_field(current.body, "seller_id") == agent_id_ &&
+          (st == "accepted" || st == "in_progress") && mine && owned_by_this_process(*mine))
+        now_status = st;
+    }
+    if (!accepted.ok() && now_status.empty()) {
       journal_.forget_if_ours(id);  // never another replica's record
       if (accepted.status == 400 || accepted.status == 409)
         log->debug("order {} was taken by another worker: {}", id, accepted.error);
@@ -106,8 +199,12 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
                   accepted.error);
       return false;
     }
-    log->info("accepted order {} (\"{}\")", id, marketplace::string_field(order, "gig_title"));
-    status = "accepted";
+    if (!now_status.empty())
+      log->info("order {}: an earlier accept went through (its answer was lost); the order is {}, continuing", id,
+                now_status);
+    else
+      log->info("accepted order {} (\"{}\")", id, marketplace::string_field(order, "gig_title"));
+    status = now_status.empty() ? "accepted" : now_status;
   }
   if (status == "accepted" || status == "revision_requested") {
     auto started = marketplace::call_with_retry(
@@ -143,11 +240,25 @@ marketplace::MarketplaceClient& OrderProcessor::client_for_this_thread() {
 void OrderProcessor::process(const nlohmann::json& order, std::chrono::microseconds claim_time) {
   t_timing = {std::chrono::steady_clock::now(), claim_time, {}};
   auto log = logger();
-  const std::string id = order.value("id", "");
+  const std::string id = marketplace::string_field(order, "id");
+  if (!check_id(id)) return;
   marketplace::MarketplaceClient& client = client_for_this_thread();
   try {
     JobRecord record = journal_.get_or_new(id);
-    if (record.state == JobState::ResultReady) {
+    if (record.owner_pid != 0 && !owned_by_this_process(record)) {
+      // Another process wrote it last (a replica, or this agent's previous
+      // run). A live replica keeps it; a dead owner's order goes to whichever
+      // process takes it over first, and to that one only.
+      if (config_.runtime.allow_replicas && held_by_another_live_process(record)) {
+        log->debug("order {} is being handled by another replica (pid {})", id, record.owner_pid);
+        return;
+      }
+      if (!journal_.take_over(record)) {
+        log->debug("order {} was taken over by another replica first", id);
+        return;
+      }
+    }
+    if (has_saved_result(record)) {
       log->info("order {}: delivering the result saved before (no new LLM call)", id);
       deliver_saved(client, record);
       return;
@@ -170,9 +281,34 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   auto log = logger();
   executor::LlmRequest request;
   request.system = config_.execution.system_prompt;
-  request.user =
-      executor::build_user_message(marketplace::string_field(order, "brief"),
-                                   marketplace::decode_embedded_json(order.value("input_data", nlohmann::json())));
+  // Checked before anything is decoded or rendered, and again on the prompt
+  // itself: a buyer decides how large an order is, the seller pays for it.
+  const long long limit = max_input_tokens(config_.execution);
+  const std::string brief = marketplace::string_field(order, "brief");
+  static const nlohmann::json kNoInput;
+  auto input_it = order.is_object() ? order.find("input_data") : order.end();
+  const nlohmann::json& input = (order.is_object() && input_it != order.end()) ? *input_it : kNoInput;
+  auto too_large = [&](std::size_t bytes) {
+    const long long tokens = executor::estimate_tokens(bytes);
+    if (tokens <= limit) return false;
+    record.last_error = "the order is too large: about " + format_count(tokens) +
+                        " tokens (estimated as bytes/4) where execution.max_input_tokens allows " +
+                        format_count(limit) + "; not sent to the model";
+    give_up(client, record, record.last_error,
+            "the brief and input data are too large for this agent (about " + format_count(tokens) +
+                " tokens; it accepts at most " + format_count(limit) + ")");
+    return true;
+  };
+  const std::size_t raw_input = input.is_string() ? input.get_ref<const std::string&>().size() : 0;
+  if (too_large(request.system.size() + brief.size() + raw_input)) return;
+  try {
+    request.user = executor::build_user_message(brief, input);
+  } catch (const executor::InputRejected& e) {
+    record.last_error = std::string("cannot use the order's input: ") + e.what();
+    give_up(client, record, record.last_error, e.what());
+    return;
+  }
+  if (too_large(request.system.size() + request.user.size())) return;
   log->info("order {}: asking {} ({})", id, provider_.name(), config_.execution.model);
   executor::LlmResult result;
   try {
@@ -216,6 +352,8 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   record.delivery_data = delivery::format_result(text, config_.delivery.format).dump();
   record.input_tokens = result.usage.input_tokens;
   record.output_tokens = result.usage.output_tokens;
+  record.attempts = 0;  // from here on it counts delivery attempts
+  record.last_error.clear();
   record.state = config_.delivery.auto_deliver ? JobState::ResultReady : JobState::AwaitingDelivery;
   journal_.put(record);  // durable before delivery: a crash now never costs a second LLM call
   log->info("order {}: {} answered in {} ms ({} in / {} out tokens, {} attempt(s))", id, provider_.name(),
@@ -249,25 +387,47 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
       log->info("order {} was closed by the buyer before delivery ({})", record.order_id, outcome.error);
       return;
     case delivery::DeliveryOutcome::Failed:
-      record.last_error = outcome.error;
-      record.next_attempt_at = unix_now() + 30;
-      journal_.put(record);  // stays ResultReady: the next attempt delivers without the LLM
-      log->warn("order {}: delivery failed: {}; result kept, delivery retried in 30 s", record.order_id, outcome.error);
+      // Listed in `status` as retrying; the saved result is delivered
+      // without the LLM at the next attempt.
+      record.state = JobState::Failed;
+      record.attempts++;
+      record.last_error = "delivery failed: " + outcome.error;
+      record.next_attempt_at = retry_at(record.attempts);
+      journal_.put(record);
+      log->warn("order {}: delivery failed (attempt {}): {}; result kept, delivery retried in {} s", record.order_id,
+                record.attempts, outcome.error, record.next_attempt_at - unix_now());
+      return;
+    case delivery::DeliveryOutcome::Refused:
+      record.attempts++;
+      give_up(client, record, "the marketplace refused the delivery: " + outcome.error,
+              "the result could not be delivered because the marketplace refused it (" + outcome.error.substr(0, 200) +
+                  ")");
       return;
   }
 }
 
-void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord record, const std::string& reason) {
+void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord record, const std::string& reason,
+                             const std::string& for_buyer) {
   auto log = logger();
   record.state = JobState::Poison;
+  record.last_error = reason;
   journal_.put(record);
   counters_.poison++;
   const auto action = config_.runtime.failed_order_action;
   log->error("order {} failed for good after {} attempt(s): {}; action: {}", record.order_id, record.attempts, reason,
              config::to_string(action));
-  if (action == config::FailedOrderAction::Leave) return;
-  std::string note = "Sorry, this order could not be completed automatically: the AI provider failed (" +
-                     std::string(reason.substr(0, 300)) + "). It has been " +
+  const std::string why =
+      for_buyer.empty() ? "the AI provider failed (" + std::string(reason.substr(0, 300)) + ")" : for_buyer;
+  if (action == config::FailedOrderAction::Leave) {
+    if (!for_buyer.empty()) {
+      auto told = client.post_message(
+          record.order_id, agent_id_,
+          "Sorry, this order cannot be completed automatically: " + why + ". The seller has been notified.");
+      if (!told.ok()) log->warn("order {}: could not tell the buyer why: {}", record.order_id, told.error);
+    }
+    return;
+  }
+  std::string note = "Sorry, this order could not be completed automatically: " + why + ". It has been " +
                      (action == config::FailedOrderAction::Reject ? "rejected" : "cancelled") + ".";
   client.post_message(record.order_id, agent_id_, note);
   auto current = client.get_order(record.order_id);

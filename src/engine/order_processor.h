@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -31,6 +32,14 @@ struct Counters {
   nlohmann::json to_json() const;
 };
 
+// An order id the runtime works with: a UUID or another bounded token (1..64
+// characters of A-Z a-z 0-9 _ -). Anything else is skipped, never accepted.
+bool valid_order_id(const std::string& id);
+
+// The prompt size beyond which an order is not run: execution.max_input_tokens,
+// or by provider the model's context less max_tokens.
+long long max_input_tokens(const config::ExecutionSection& execution);
+
 class OrderProcessor {
  public:
   OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
@@ -54,7 +63,13 @@ class OrderProcessor {
   // new handle and TCP connection per order.
   marketplace::MarketplaceClient& client_for_this_thread();
   void deliver_saved(marketplace::MarketplaceClient& client, JobRecord record);
-  void give_up(marketplace::MarketplaceClient& client, JobRecord record, const std::string& reason);
+  // Poison: applies runtime.failed_order_action. `for_buyer` (when not empty)
+  // says why in the buyer's terms and is posted to the order even when the
+  // action is leave.
+  void give_up(marketplace::MarketplaceClient& client, JobRecord record, const std::string& reason,
+               const std::string& for_buyer = "");
+  // False (and logged once per id) for an id valid_order_id() refuses.
+  bool check_id(const std::string& id);
 
   const config::Config& config_;
   std::string agent_id_;
@@ -65,6 +80,8 @@ class OrderProcessor {
   const Cancellation& hard_stop_;
   std::mutex clients_mutex_;
   std::map<std::thread::id, std::unique_ptr<marketplace::MarketplaceClient>> clients_;
+  std::mutex bad_ids_mutex_;
+  std::set<std::size_t> bad_ids_reported_;  // hashes: an id may be megabytes long
 };
 
 }  // namespace gigent::engine

@@ -3,39 +3,16 @@
 #include <climits>
 #include <utility>
 
+#include "common/json_depth.h"
 #include "common/log.h"
 #include "common/time_format.h"
-#include "executor/utf8.h"
+#include "common/utf8.h"
 
 namespace gigent::executor {
 
 namespace {
 
 constexpr std::size_t kMaxJsonDepth = 200;
-
-// Deeper nesting than any real response is refused before parsing, so a
-// hostile body cannot exhaust the stack in recursive code downstream.
-bool nesting_within_limit(const std::string& text) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return false;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
-}
 
 std::string replace_all(std::string text, const std::string& needle, const std::string& with) {
   if (needle.empty()) return text;
@@ -75,7 +52,9 @@ bool is_quota_or_billing_error(int status, const ApiError& error) {
 
 std::optional<nlohmann::json> parse_provider_json(const std::string& body) {
   const std::string clean = replace_lone_surrogate_escapes(sanitize_utf8(body));
-  if (!nesting_within_limit(clean)) return std::nullopt;
+  // Deeper nesting than any real response is refused before parsing, so a
+  // hostile body cannot exhaust the stack in recursive code downstream.
+  if (json_nesting_depth(clean) > kMaxJsonDepth) return std::nullopt;
   auto doc = nlohmann::json::parse(clean, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return std::nullopt;
   return doc;

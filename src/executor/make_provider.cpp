@@ -1,8 +1,8 @@
-#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
 #include "config/config.h"
+#include "config/llm_key.h"
 #include "executor/anthropic.h"
 #include "executor/llm_provider.h"
 #include "executor/openai.h"
@@ -25,35 +25,22 @@ http::Transport& thread_client(const Cancellation& cancel) {
   return *client;
 }
 
-std::string env_or_empty(const char* name) {
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): providers are made at start-up; nothing calls setenv
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
 }  // namespace
 
-// The public APIs refuse every call without a key: better to stop at boot than
-// to fail (and perhaps cancel) every order. A custom base_url (a local model
-// server, a gateway) may legitimately need none.
-void require_key_for_public_api(const config::ExecutionSection& execution, const char* env_name) {
-  if (execution.api_key.empty() && execution.base_url.empty())
-    throw std::invalid_argument(std::string("no API key for ") + execution.provider +
-                                ": set execution.api_key (e.g. api_key: ${" + env_name + "}) or export " + env_name);
-}
-
 std::unique_ptr<LlmProvider> make_provider(const config::ExecutionSection& execution) {
+  // A missing key stops boot rather than failing (and perhaps cancelling)
+  // every order; `validate` applies the same rule.
+  if (auto missing = config::missing_llm_key(execution, config::process_env())) {
+    throw std::invalid_argument(std::move(*missing));
+  }
   config::ExecutionSection resolved = execution;
+  resolved.api_key = config::resolve_llm_key(execution, config::process_env());
   if (resolved.provider == "anthropic") {
-    if (resolved.api_key.empty()) resolved.api_key = env_or_empty("ANTHROPIC_API_KEY");
-    require_key_for_public_api(resolved, "ANTHROPIC_API_KEY");
     if (resolved.base_url.empty()) resolved.base_url = kAnthropicDefaultBaseUrl;
     return std::make_unique<AnthropicProvider>(resolved, thread_client, RealSleeper::instance(),
                                                SystemClock::instance(), random_jitter());
   }
   if (resolved.provider == "openai") {
-    if (resolved.api_key.empty()) resolved.api_key = env_or_empty("OPENAI_API_KEY");
-    require_key_for_public_api(resolved, "OPENAI_API_KEY");
     if (resolved.base_url.empty()) resolved.base_url = kOpenAiDefaultBaseUrl;
     return std::make_unique<OpenAiProvider>(resolved, thread_client, RealSleeper::instance(), SystemClock::instance(),
                                             random_jitter());

@@ -2,10 +2,10 @@
 
 #include <cmath>
 #include <ctime>
-#include <iomanip>
 #include <locale>
-#include <random>
 #include <sstream>
+
+#include <curl/curl.h>
 
 #include "common/backoff.h"
 
@@ -56,12 +56,7 @@ std::optional<std::chrono::milliseconds> positive_ms(double ms) {
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> parse_http_date(const std::string& text) {
-  std::tm tm{};
-  std::istringstream in(text);
-  in.imbue(std::locale::classic());
-  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S GMT");
-  if (in.fail()) return std::nullopt;
-  const time_t seconds = timegm(&tm);
+  const time_t seconds = curl_getdate(text.c_str(), nullptr);
   if (seconds == static_cast<time_t>(-1)) return std::nullopt;
   return std::chrono::system_clock::from_time_t(seconds);
 }

@@ -35,7 +35,8 @@ std::optional<bool> should_retry_header(const http::ClientResponse& response);
 std::optional<std::chrono::milliseconds> server_requested_wait(const http::ClientResponse& response,
                                                                std::chrono::system_clock::time_point now);
 
-// Parses an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT").
+// Parses an HTTP date in any of the three forms RFC 9110 allows (IMF-fixdate
+// "Wed, 21 Oct 2015 07:28:00 GMT", RFC 850, asctime), as libcurl does.
 std::optional<std::chrono::system_clock::time_point> parse_http_date(const std::string& text);
 
 }  // namespace gigent::executor

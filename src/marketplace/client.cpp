@@ -6,6 +6,7 @@ namespace gigent::marketplace {
 
 MarketplaceClient::MarketplaceClient(Endpoint endpoint, std::shared_ptr<http::Transport> transport)
     : endpoint_(std::move(endpoint)), transport_(std::move(transport)) {
+  key_state_->key = endpoint_.api_key;
   while (!endpoint_.base_url.empty() && endpoint_.base_url.back() == '/') endpoint_.base_url.pop_back();
 }
 
@@ -26,8 +27,27 @@ std::string describe_error(int status, const std::string& raw_body, const nlohma
   return "HTTP " + std::to_string(status) + ": " + text;
 }
 
+std::string MarketplaceClient::api_key() const {
+  std::lock_guard lock(key_state_->mutex);
+  return key_state_->key;
+}
+
 ApiResult MarketplaceClient::call(const std::string& method, const std::string& path, const nlohmann::json* body,
                                   std::chrono::milliseconds timeout) {
+  std::string key = api_key();
+  ApiResult result = call_once(method, path, body, timeout, key);
+  if (result.status != 401 || !endpoint_.reload_key || key.empty()) return result;
+  std::string fresh = endpoint_.reload_key();
+  if (fresh.empty() || fresh == key) return result;
+  {
+    std::lock_guard lock(key_state_->mutex);
+    key_state_->key = fresh;
+  }
+  return call_once(method, path, body, timeout, fresh);
+}
+
+ApiResult MarketplaceClient::call_once(const std::string& method, const std::string& path, const nlohmann::json* body,
+                                       std::chrono::milliseconds timeout, const std::string& key) {
   http::ClientRequest request;
   request.method = method;
   request.url = endpoint_.base_url + path;
@@ -35,7 +55,7 @@ ApiResult MarketplaceClient::call(const std::string& method, const std::string& 
   request.connect_timeout = std::min(timeout, std::chrono::milliseconds(5000));
   request.max_response_bytes = 16u << 20;
   request.headers.push_back({"Accept", "application/json"});
-  if (!endpoint_.api_key.empty()) request.headers.push_back({"X-API-Key", endpoint_.api_key});
+  if (!key.empty()) request.headers.push_back({"X-API-Key", key});
   if (body) {
     request.headers.push_back({"Content-Type", "application/json"});
     request.body = body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -44,6 +64,7 @@ ApiResult MarketplaceClient::call(const std::string& method, const std::string& 
   ApiResult result;
   if (!raw.ok()) {
     result.error = raw.error;
+    result.cancelled = raw.cancelled;
     result.too_large = raw.too_large;
     return result;
   }
@@ -77,6 +98,30 @@ ApiResult MarketplaceClient::heartbeat(const std::string& agent_id) {
 
 ApiResult MarketplaceClient::get_agent(const std::string& agent_id) {
   return call("GET", "/api/agents/" + http::url_encode(agent_id), nullptr, endpoint_.timeout);
+}
+
+ApiResult MarketplaceClient::get_me() {
+  return call("GET", "/api/agents/me", nullptr, endpoint_.timeout);
+}
+
+ApiResult MarketplaceClient::list_agents_by_owner(const std::string& owner_wallet, Page page) {
+  return call("GET",
+              "/api/agents?owner_wallet=" + http::url_encode(owner_wallet) + "&limit=" + std::to_string(page.limit) +
+                  "&offset=" + std::to_string(page.offset),
+              nullptr, endpoint_.timeout);
+}
+
+ApiResult MarketplaceClient::update_agent(const std::string& agent_id, const nlohmann::json& changes) {
+  return call("PATCH", "/api/agents/" + http::url_encode(agent_id), &changes, endpoint_.timeout);
+}
+
+ApiResult MarketplaceClient::rotate_key() {
+  nlohmann::json empty = nlohmann::json::object();
+  return call("POST", "/api/agents/rotate-key", &empty, endpoint_.timeout);
+}
+
+ApiResult MarketplaceClient::get_gig(const std::string& gig_id) {
+  return call("GET", "/api/gigs/" + http::url_encode(gig_id), nullptr, endpoint_.timeout);
 }
 
 ApiResult MarketplaceClient::list_gigs(const std::string& agent_id, Page page) {

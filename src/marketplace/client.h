@@ -2,7 +2,9 @@
 // Speaks the Gigent REST API (../shared/GIGENT_API.md) and nothing else: no
 // retries, no policy. Works against gigent-server and the deployed Node
 // service, whose error bodies are sometimes HTML.
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,12 +19,19 @@ struct Endpoint {
   std::string base_url;  // "http://localhost:3000", no trailing slash
   std::string api_key;   // sent as X-API-Key when not empty
   std::chrono::milliseconds timeout{15000};
+  // When set, a 401 makes the client ask it for the key again (the daemon
+  // re-reads .gigent-credentials) and repeat the request once with a new key,
+  // so `gigent-runtime rotate-key` reaches a running daemon without a restart.
+  // Returns "" when it has no usable key. A refused request had no effect, so
+  // repeating it is safe even for a POST.
+  std::function<std::string()> reload_key = nullptr;
 };
 
 struct ApiResult {
   int status = 0;          // 0: no HTTP response (connection refused, timeout, ...)
   nlohmann::json body;     // parsed JSON, or null when the body was not JSON
   std::string error;       // empty on 2xx; otherwise what went wrong, for logs
+  bool cancelled = false;  // the transfer was stopped by its Cancellation (shutdown): never retried
   bool too_large = false;  // the answer passed the size limit (a smaller page may fit)
   bool ok() const { return status >= 200 && status < 300 && error.empty(); }
   bool transport_failed() const { return status == 0; }
@@ -49,7 +58,13 @@ class MarketplaceClient {
   ApiResult register_agent(const nlohmann::json& agent);
   ApiResult heartbeat(const std::string& agent_id);
   ApiResult get_agent(const std::string& agent_id);
+  // The key's own agent with its gigs (every status on gigent-server).
+  ApiResult get_me();
+  ApiResult list_agents_by_owner(const std::string& owner_wallet, Page page);
+  ApiResult update_agent(const std::string& agent_id, const nlohmann::json& changes);
+  ApiResult rotate_key();
   ApiResult list_gigs(const std::string& agent_id, Page page);
+  ApiResult get_gig(const std::string& gig_id);
   ApiResult create_gig(const nlohmann::json& gig);
   ApiResult update_gig(const std::string& gig_id, const nlohmann::json& changes);
   // role "seller" | "buyer"; status may be empty; wait_seconds > 0 asks for a long-poll.
@@ -62,12 +77,21 @@ class MarketplaceClient {
   ApiResult post_message(const std::string& order_id, const std::string& sender_id, const std::string& content);
 
   const Endpoint& endpoint() const { return endpoint_; }
+  // The key in use: the endpoint's, or a newer one reload_key returned.
+  std::string api_key() const;
 
  private:
+  ApiResult call_once(const std::string& method, const std::string& path, const nlohmann::json* body,
+                      std::chrono::milliseconds timeout, const std::string& key);
   ApiResult call(const std::string& method, const std::string& path, const nlohmann::json* body,
                  std::chrono::milliseconds timeout);
   Endpoint endpoint_;
   std::shared_ptr<http::Transport> transport_;
+  struct KeyState {
+    std::mutex mutex;
+    std::string key;  // guarded by mutex
+  };
+  std::shared_ptr<KeyState> key_state_ = std::make_shared<KeyState>();
 };
 
 // Turns an API row's JSON-encoded-as-string field (tags, input_data,

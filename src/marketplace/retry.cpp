@@ -16,7 +16,9 @@ ApiResult call_with_retry(const std::string& what, const std::function<ApiResult
   std::optional<std::chrono::system_clock::time_point> last_success;
   for (int retry = 0;; ++retry) {
     ApiResult result = fn();
-    if (result.ok() || !result.retryable() || cancel.cancelled()) return result;
+    // A transfer stopped by shutdown is not a failure: retrying it (even when
+    // `cancel` is a different, later stop signal) only delays the exit.
+    if (result.ok() || !result.retryable() || result.cancelled || cancel.cancelled()) return result;
     if (policy.max_retries >= 0 && retry >= policy.max_retries) return result;
     auto delay = backoff_delay(policy, retry);
     log.warn(failure_message(what, result.error, delay, last_success));

@@ -27,7 +27,8 @@ inline constexpr RetryPolicy kStepRetry{3, std::chrono::milliseconds(500), std::
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry);
 
 // Calls `fn` until it succeeds, fails with a non-retryable status, retries run
-// out, or `cancel` fires (the last result is returned). Each retry is logged
+// out, `cancel` fires, or the transfer itself was cancelled (the last result
+// is returned). Each retry is logged
 // as "<what> failed: <error>; retry in N s; ...".
 ApiResult call_with_retry(const std::string& what, const std::function<ApiResult()>& fn, const RetryPolicy& policy,
                           const Cancellation& cancel, spdlog::logger& log, Sleeper& sleeper = RealSleeper::instance());

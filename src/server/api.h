@@ -1,6 +1,12 @@
 #pragma once
 // The Gigent REST routes over the Store, as an http::Handler. Every answer is
 // JSON; bad input is a 4xx with {"error": ...}, never a 500.
+//
+// Nothing here runs on the HTTP server's I/O threads: handle() queues the
+// request on a small pool (reads on one, writes on another) and the pool
+// thread answers through the Reply. A write waiting for the database lock
+// then holds a pool thread, never the event loop, and reads (health
+// included) go on meanwhile, since WAL readers do not wait for writers.
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -12,9 +18,13 @@
 #include <vector>
 
 #include "http/server.h"
+#include "server/blocking_pool.h"
+#include "server/page_cache.h"
 #include "server/store.h"
 
 namespace gigent::server {
+
+class StaticFiles;
 
 struct ApiOptions {
   // Trust agent_id / buyer_id / sender_id in bodies like the deployed service
@@ -22,6 +32,10 @@ struct ApiOptions {
   bool allow_unauthenticated = false;
   std::chrono::seconds max_wait{30};  // long-poll cap
   int max_limit = 100;                // page size cap
+  std::size_t read_threads = 3;       // GET requests, long-poll checks and expiries
+  std::size_t write_threads = 2;      // every other method (the store serialises the writes themselves)
+  // The built web front end served at / (--static DIR); none when null.
+  std::shared_ptr<const StaticFiles> static_files;
 };
 
 class Api {
@@ -37,16 +51,27 @@ class Api {
   // Without a scheduler `wait` is ignored.
   void set_scheduler(Scheduler scheduler);
 
-  // The http::Handler. Never throws; answers exactly once, now or (long-poll) later.
+  // The http::Handler. Never throws; answers exactly once, later, from a pool
+  // thread (a 503 at once when shutting down).
   void handle(http::Request&& request, http::Reply reply);
 
-  // Answers every parked long-poll now and parks no more (before Server::stop).
+  // Answers every parked long-poll now, parks no more, lets the queued
+  // requests finish and stops the pools (before Server::stop).
   void shutdown();
 
   struct Waiter;
 
  private:
+  // Runs the request on the calling (pool) thread and answers it.
+  void respond(http::Request& request, http::Reply& reply);
   http::Response route(http::Request& request, http::Reply& reply, bool& parked);
+  http::Response route_agents(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_reviews(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_marketplace(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_communications(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_gigs(const http::Request& request, const std::vector<std::string>& parts);
+  http::Response route_orders(const http::Request& request, const std::vector<std::string>& parts, http::Reply& reply,
+                              bool& parked);
   void park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply, bool& parked);
   void notify(const std::vector<std::string>& agent_ids);
   void expire(const std::shared_ptr<Waiter>& waiter);
@@ -64,13 +89,32 @@ class Api {
   http::Response create_gig(const http::Request& request);
   http::Response patch_gig(const http::Request& request, const std::string& id);
   http::Response list_orders(const http::Request& request, http::Reply& reply, bool& parked);
-  http::Response get_order(const std::string& id);
+  http::Response get_order(const http::Request& request, const std::string& id);
   http::Response place_order(const http::Request& request);
   http::Response change_status(const http::Request& request, const std::string& id);
   http::Response deliver(const http::Request& request, const std::string& id);
   http::Response post_message(const http::Request& request, const std::string& id);
-  http::Response list_messages(const std::string& id);
+  http::Response list_messages(const http::Request& request, const std::string& id);
   http::Response categories();
+  http::Response patch_agent(const http::Request& request, const std::string& id);
+  http::Response rotate_key(const http::Request& request);
+  http::Response delete_gig(const http::Request& request, const std::string& id);
+  http::Response post_review(const http::Request& request);
+  http::Response post_submission(const http::Request& request);
+  http::Response list_submissions(const http::Request& request);
+  http::Response get_submission(const http::Request& request, const std::string& id);
+  http::Response review_submission(const http::Request& request, const std::string& id);
+
+  // The agent of the request's X-API-Key, in every mode; a 401 without a valid
+  // one.
+  std::string require_key(const http::Request& request);
+  // Who reads a party-only resource: the key's agent (required), or in the
+  // open mode the key's agent when valid and otherwise "" (anyone may read).
+  std::string read_as(const http::Request& request);
+  // The 401 for a request without a key: {"error": "Missing API key", "hint",
+  // "docs"}.
+  [[noreturn]] void missing_key(const http::Request& request);
+  void warn_keyless_writer(const http::Request& request);
 
   // A write's parsed body and the agent it acts for: the key's agent, or
   // (unauthenticated mode, no valid key) the id in `body_field`; empty when
@@ -80,6 +124,12 @@ class Api {
     std::string actor;
   };
   Write begin_write(const http::Request& request, const char* body_field);
+  // The agent a read of private data acts for: the key's agent, or empty in
+  // unauthenticated mode, where such reads stay open. Throws the 401.
+  std::string begin_read(const http::Request& request);
+  // The agent whose key the request carries; throws the 401 for a missing
+  // or unknown key.
+  std::string key_agent(const http::Request& request);
 
   Store& store_;
   ApiOptions options_;
@@ -88,16 +138,12 @@ class Api {
   std::unordered_multimap<std::string, std::shared_ptr<Waiter>> waiters_;  // by agent id
   bool shutting_down_ = false;
 
-  // Order pages by filter, valid while the store's generation is unchanged:
-  // agents poll the same pending list far more often than orders change.
-  struct CachedPage {
-    std::uint64_t generation;
-    std::string body;
-    std::string etag;
-  };
-  std::shared_mutex pages_mutex_;
-  std::unordered_map<std::string, CachedPage> pages_;
-  std::size_t pages_bytes_ = 0;
+  PageCache pages_;
+
+  std::mutex keyless_mutex_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> keyless_warned_;  // by client address
+  BlockingPool reads_;
+  BlockingPool writes_;
 };
 
 }  // namespace gigent::server

@@ -51,6 +51,9 @@ bool is_known_status(std::string_view status) {
 Party required_party(std::string_view from, std::string_view to) {
   if (to == "accepted" || to == "in_progress" || to == "rejected" || to == "delivered") return Party::Seller;
   if (to == "completed" || to == "revision_requested" || to == "disputed") return Party::Buyer;
+  // The dispute is the buyer's: it withdraws it (completed) or accepts an
+  // outcome (resolved); the seller may only cancel the order.
+  if (to == "resolved") return Party::Buyer;
   if (to == "cancelled" && from == "pending") return Party::Buyer;
   return Party::Either;
 }

@@ -22,9 +22,10 @@ bool is_known_status(std::string_view status);
 // Which side of an order may ask for a transition when keys are enforced.
 enum class Party { Seller, Buyer, Either };
 
-// Seller: accepted, in_progress, rejected, delivered. Buyer: completed,
-// revision_requested, disputed, and cancelling a pending order. Either party:
-// cancelling work already under way, and resolving a dispute.
+// Seller: accepted, in_progress, rejected, delivered. Buyer: completed
+// (also out of a dispute), revision_requested, disputed, resolved, and
+// cancelling a pending order. Either party: cancelling work already under
+// way, a disputed order included.
 Party required_party(std::string_view from, std::string_view to);
 
 // "Cannot go from \"x\" to \"y\"": the deployed service's wording.

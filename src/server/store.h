@@ -23,75 +23,20 @@
 
 #include <nlohmann/json.hpp>
 
-struct sqlite3;
-struct sqlite3_stmt;
+#include "server/connection.h"
 
 namespace gigent::server {
 
-using Json = nlohmann::ordered_json;
-
-class Connection;
-
-// A connection borrowed from the pool for one request; returned on destruction.
-class Lease {
- public:
-  Lease(class Store* store, std::unique_ptr<Connection> conn);
-  ~Lease();
-  Lease(Lease&&) noexcept;
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-  Lease& operator=(Lease&&) = delete;
-  Connection& operator*() { return *conn_; }
-  Connection* operator->() { return conn_.get(); }
-
- private:
-  class Store* store_;
-  std::unique_ptr<Connection> conn_;
-};
-
-// One SQLite connection and its cache of prepared statements.
-class Connection {
- public:
-  explicit Connection(const std::string& path);
-  ~Connection();
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  // Runs `sql` with `params` bound to ?1..?n (null, integers, doubles,
-  // strings; booleans as 0/1) and returns every row.
-  std::vector<Json> query(std::string_view sql, const std::vector<Json>& params = {});
-  std::optional<Json> query_one(std::string_view sql, const std::vector<Json>& params = {});
-  // Like query(), but writes the rows straight out as JSON array text: the hot
-  // list endpoint skips building a document only to serialise it.
-  void query_json(std::string& out, std::string_view sql, const std::vector<Json>& params = {});
-  // Runs a statement that returns no rows; returns sqlite3_changes().
-  int execute(std::string_view sql, const std::vector<Json>& params = {});
-  // Runs unprepared SQL (schema, pragmas, BEGIN/COMMIT).
-  void exec_script(const std::string& sql);
-  sqlite3* handle() { return db_; }
-
- private:
-  sqlite3_stmt* prepare(std::string_view sql, const std::vector<Json>& params);
-  sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
-};
-
-// Thrown for a SQLite failure; the route boundary turns it into a 500.
-struct StoreError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 struct NewAgent {
   std::string name;
-  std::string description;
-  std::string category;
+  std::optional<std::string> description;
+  std::string category;     // empty: "general", the deployed service's default
   std::string tags = "[]";  // JSON text
-  std::string avatar_url;
+  std::optional<std::string> avatar_url;
   std::string owner_wallet;
 };
 
 struct Registration {
-  bool wallet_taken = false;
   Json agent;           // the row without api_key_hash, plus api_key
   std::string api_key;  // shown once
 };
@@ -128,9 +73,51 @@ struct OrderPlacement {
 };
 
 struct TransitionResult {
-  enum class Outcome { Done, NotFound, Invalid } outcome;
+  // RevisionsUsedUp: delivered → revision_requested once revisions_used has
+  // reached max_revisions (`order` then holds those two counts).
+  enum class Outcome { Done, NotFound, Invalid, RevisionsUsedUp } outcome;
   std::string current_status;  // the status seen when the change was refused
   Json order;                  // the bare row after the change
+};
+
+struct NewReview {
+  std::string order_id, reviewer_id;
+  int rating = 0;
+  std::optional<std::string> comment;
+  std::optional<int> quality, speed, value;
+};
+
+struct ReviewResult {
+  enum class Outcome { Created, OrderNotFound, NotBuyer, NotCompleted, AlreadyReviewed } outcome;
+  Json review;
+};
+
+// Which reviews a list holds: every one, a seller's (reviewed_id), or a gig's.
+enum class ReviewScope { All, OfSeller, OfGig };
+
+struct NewSubmission {
+  std::string sender_id, receiver_id, title, payload_type = "text";
+  std::optional<std::string> order_id, description, payload;
+};
+
+struct SubmissionFilter {
+  std::string agent_id, role, status,
+      order_id;  // role: "sender", "receiver" or empty (either)
+  int limit = 50;
+  int offset = 0;
+};
+
+struct SubmissionResult {
+  enum class Outcome {
+    Created,
+    SenderNotFound,
+    ReceiverNotFound,
+    OrderNotFound,
+    NotFound,
+    NotReceiver,
+    AlreadyReviewed
+  } outcome;
+  Json submission;  // with sender_name, receiver_name when created
 };
 
 class Store {
@@ -155,14 +142,24 @@ class Store {
 
   // Agents.
   Registration register_agent(const NewAgent& agent);
-  // The agent that owns this key, or nullopt. Hits are cached: keys never change.
+  // The agent that owns this key, or nullopt. Hits are cached: keys never
+  // change.
   std::optional<std::string> agent_for_key(const std::string& api_key);
   std::optional<Json> agent(const std::string& id);  // no api_key_hash, with is_online
   bool agent_exists(const std::string& id);
   // Sets last_seen to now; nullopt when the agent is unknown.
   std::optional<std::string> heartbeat(const std::string& id);
   Json list_agents(const AgentFilter& filter);  // {"agents": [...], "total": n}
-  std::vector<Json> reviews_for(const std::string& agent_id, int limit);
+  // `fields`: validated values of name, description, category, tags,
+  // avatar_url, status.
+  std::optional<Json> update_agent(const std::string& id, const Json& fields);
+  // A new key for the agent; the old one is refused from the moment this
+  // returns.
+  std::optional<std::string> rotate_key(const std::string& id);
+  std::vector<Json> reviews_for(const std::string& agent_id,
+                                int limit);  // as seller, with reviewer_name
+  std::vector<Json> reviews_of_gig(const std::string& gig_id,
+                                   int limit);  // with reviewer_name
 
   // Gigs.
   std::optional<Json> gig(const std::string& id);
@@ -190,13 +187,35 @@ class Store {
                    const std::string& message_type);
   std::vector<Json> categories();
 
+  // Reviews. add_review checks the order (exists, reviewer is its buyer,
+  // completed, not yet reviewed) and recomputes the seller's and the gig's
+  // rating_avg / rating_count in the same transaction.
+  ReviewResult add_review(const NewReview& review);
+  // Newest first, with reviewer_name (and gig_title except for OfGig).
+  std::vector<Json> list_reviews(ReviewScope scope, const std::string& id, int limit);
+
+  // Work submissions.
+  SubmissionResult add_submission(const NewSubmission& submission);
+  std::optional<Json> submission(const std::string& id);  // with sender_name, receiver_name
+  Json list_submissions(const SubmissionFilter& filter);  // {"submissions", "total", "limit", "offset"}
+  // Scores it (receiver only, once); a linked order without a review also
+  // gets one of round(score / 20) stars, clamped to 1-5.
+  SubmissionResult review_submission(const std::string& id, const std::string& reviewer_id, int score,
+                                     const std::optional<std::string>& comment);
+  std::vector<Json> inbox(const std::string& agent_id);  // pending submissions to it
+  std::vector<Json> sent(const std::string& agent_id);
+
+  // Marketplace views (see the contract's GET /api/marketplace/*).
+  Json featured();
+  Json search(const std::string& query);
+  Json marketplace_stats();
+
   const std::string& path() const { return path_; }
 
  private:
   friend class Lease;
   void give_back(std::unique_ptr<Connection> conn);
   static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
-  void create_schema(Connection& conn);
   void checkpoint_loop();
 
   std::string path_;
@@ -216,7 +235,8 @@ class Store {
 // "0x" + 40 hex: derived from the agent id, clearly not a funded wallet.
 std::string wallet_address_for(const std::string& agent_id);
 
-// ISO-8601 UTC with milliseconds and Z, `hours` from now (JavaScript's toISOString).
+// ISO-8601 UTC with milliseconds and Z, `hours` from now (JavaScript's
+// toISOString).
 std::string iso_deadline_from_now(double hours);
 
 }  // namespace gigent::server

@@ -1,7 +1,10 @@
 // The llm-emulator binary as another process would use it: the listening
 // line, scripts and stats over HTTP, API validation, clean stop on SIGTERM.
+#include <chrono>
 #include <csignal>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -116,6 +119,43 @@ TEST_F(EmulatorProcessTest, ValidatesLikeTheRealApis) {
   EXPECT_TRUE(openai_ok.header("x-request-id"));
   // Validation failures never consume the script.
   EXPECT_EQ(json::parse(call("GET", "/_emulator/stats", "").body)["successes"], 1);
+}
+
+// Three requests held unanswered at once are three in flight; answered ones
+// leave the count, and the peak remembers the most seen together.
+TEST_F(EmulatorProcessTest, StatsReportThePeakOfConcurrentRequests) {
+  ASSERT_EQ(call("POST", "/_emulator/script", R"(["hang","hang","hang"])").status, 200);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 3; ++i) {
+    callers.emplace_back([this] {
+      gigent::http::Client own_client;
+      gigent::http::ClientRequest request;
+      request.method = "POST";
+      request.url = url + "/v1/messages";
+      request.body = kValidAnthropic;
+      request.headers = {{"x-api-key", "sk-process-key"}, {"anthropic-version", "2023-06-01"}};
+      own_client.perform(request);  // ends when the reset below drops the connection
+    });
+  }
+  json stats;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    stats = json::parse(call("GET", "/_emulator/stats", "").body);
+  } while (stats["hanging"] != 3 && std::chrono::steady_clock::now() < give_up);
+  EXPECT_EQ(stats["in_flight"], 3);
+  EXPECT_EQ(stats["peak_concurrent"], 3);
+
+  EXPECT_EQ(call("POST", "/_emulator/reset", "").status, 200);
+  for (auto& caller : callers) caller.join();
+  stats = json::parse(call("GET", "/_emulator/stats", "").body);
+  EXPECT_EQ(stats["in_flight"], 0);
+  EXPECT_EQ(stats["peak_concurrent"], 0);
+
+  // One after another never overlaps, however many.
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(anthropic(kValidAnthropic).status, 200);
+  stats = json::parse(call("GET", "/_emulator/stats", "").body);
+  EXPECT_EQ(stats["in_flight"], 0);
+  EXPECT_EQ(stats["peak_concurrent"], 1);
 }
 
 TEST_F(EmulatorProcessTest, StopsCleanlyOnSigterm) {

@@ -1,7 +1,8 @@
 // The fault-injection suite: the real daemon, a real gigent-server and the
 // LLM emulator; each case breaks something on purpose and then checks that
 // every order placed was delivered exactly once (the backend's row says
-// delivered and the proxy counted one accepted delivery) or is listed as
+// delivered, the proxy counted one accepted delivery and, where no fault hit
+// the delivery, one delivery POST at all) or is listed as
 // failed with its reason, that the LLM was asked no more than needed, and that
 // no secret reached any output.
 #include <gtest/gtest.h>
@@ -92,15 +93,20 @@ class FaultSuite : public ::testing::Test {
   }
 
   // The backend's row says delivered; when the runtime went through `proxy`,
-  // exactly one delivery was accepted by the backend.
+  // exactly one delivery was accepted by the backend and `posts` delivery
+  // requests were sent in all (-1: a fault made the count vary). The backend
+  // refuses a second delivery, so only the POST count can show a duplicate.
   void expect_delivered_once(const std::string& backend, const std::string& order_id, const ChildProcess& runtime,
-                             FaultProxy* via = nullptr, std::chrono::milliseconds timeout = 30s) {
+                             FaultProxy* via = nullptr, int posts = 1, std::chrono::milliseconds timeout = 30s) {
     auto row = wait_for_order_status(backend, order_id, "delivered", timeout);
     EXPECT_EQ(row.value("status", ""), "delivered") << order_id << "\n" << runtime.output();
     if (via) {
       // The proxy counts once the backend's answer is back, a moment after the row changes.
       FaultProxy::wait_until([&] { return via->deliveries(order_id) >= 1; }, 5s);
       EXPECT_EQ(via->deliveries(order_id), 1) << order_id;
+      if (posts >= 0) {
+        EXPECT_EQ(via->deliver_posts(order_id), posts) << order_id << ": delivery POSTs";
+      }
     }
   }
 
@@ -149,7 +155,7 @@ TEST_F(FaultSuite, BackendRestartedMidOrderTheOrderIsDeliveredOnce) {
   // Down until the runtime has tried to deliver into the outage at least once.
   ASSERT_TRUE(FaultProxy::wait_until([&] { return proxy.deliver_attempts() >= 1; }, 20s)) << runtime.output();
   server.start();
-  expect_delivered_once(server.url(), id, runtime, &proxy);
+  expect_delivered_once(server.url(), id, runtime, &proxy, /*posts=*/-1);
   EXPECT_GE(proxy.upstream_failures(), 1);
   EXPECT_EQ(emulator.requests(), 1);
   EXPECT_EQ(emulator.successes(), 1);
@@ -213,7 +219,8 @@ TEST_F(FaultSuite, BackendAnswering500sAndGarbageForAWhileLosesAndRepeatsNothing
     if (r.method == "GET" && r.path == "/api/orders/" + first) return forward();  // the read-back decides
     return window->answers[window->next_answer++ % window->answers.size()];
   });
-  expect_delivered_once(server.url(), first, runtime, &proxy);
+  expect_delivered_once(server.url(), first, runtime, &proxy, /*posts=*/-1);
+  EXPECT_GE(proxy.deliver_posts(first), 3);  // the 500, the 503 and the lost answer
   EXPECT_GE(proxy.faults_injected(), 3);
   ASSERT_TRUE(runtime.running()) << "the daemon died on a bad backend answer:\n" << runtime.output();
 
@@ -240,7 +247,7 @@ TEST_F(FaultSuite, BadBackendAnswersDuringBootAndPollingNeverCrashTheDaemon) {
   auto& runtime = start_runtime(proxy.url(), /*wait_ready=*/false);
   ASSERT_TRUE(runtime.wait_for_output("Agent is online and ready", 60s)) << runtime.output();
   auto id = order(server.url(), "Once the answers make sense again");
-  expect_delivered_once(server.url(), id, runtime, &proxy);
+  expect_delivered_once(server.url(), id, runtime, &proxy, /*posts=*/-1);  // a bad answer may hit the delivery
   EXPECT_TRUE(runtime.running()) << runtime.output();
   EXPECT_EQ(emulator.requests(), 1);
   EXPECT_EQ(stop_runtime(runtime), 0) << runtime.output();
@@ -345,7 +352,7 @@ TEST_F(FaultSuite, SigtermMidOrderFinishesItAndExitsZero) {
   auto code = runtime.wait_exit(30s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << runtime.output();
-  expect_delivered_once(server.url(), id, runtime, &proxy, 1s);
+  expect_delivered_once(server.url(), id, runtime, &proxy, 1, 1s);
   EXPECT_EQ(emulator.requests(), 1);
 }
 
@@ -383,7 +390,8 @@ TEST_F(FaultSuite, SigkillBetweenLlmResultAndDeliveryDeliversTheSavedResultWitho
   ASSERT_EQ(emulator.requests(), 1);
 
   auto& again = start_runtime(proxy.url());
-  expect_delivered_once(server.url(), id, again, &proxy);
+  // Two POSTs: the held one, which never reached the backend, and the resumed one.
+  expect_delivered_once(server.url(), id, again, &proxy, /*posts=*/2);
   EXPECT_NE(again.output().find("delivering the result saved before (no new LLM call)"), std::string::npos)
       << again.output();
   EXPECT_EQ(emulator.requests(), 1) << "the saved result must be delivered without asking the LLM again";

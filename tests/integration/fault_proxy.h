@@ -3,8 +3,9 @@
 // gigent-server; it forwards every request to the real server, except that a
 // test-supplied rule may answer instead (500, HTML, garbage, wrong types),
 // forward and then garble the answer (a lost response), hold the request
-// unanswered, or drop the connection. It counts the deliveries the backend
-// accepted, per order, so "delivered exactly once" is measured, not assumed.
+// unanswered, or drop the connection. It counts, per order, the delivery
+// POSTs sent and the deliveries the backend accepted, so "delivered exactly
+// once" is measured, not assumed.
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -94,6 +95,14 @@ class FaultProxy {
     return it == deliveries_.end() ? 0 : it->second;
   }
   int deliver_attempts() const { return deliver_attempts_.load(); }
+  // Every POST /deliver of the order that reached the proxy, whatever the
+  // answer: the backend accepts one delivery at most, so a duplicate shows
+  // here, never in deliveries().
+  int deliver_posts(const std::string& order_id) const {
+    std::lock_guard lock(mutex_);
+    auto it = deliver_posts_.find(order_id);
+    return it == deliver_posts_.end() ? 0 : it->second;
+  }
   int upstream_failures() const { return upstream_failures_.load(); }
   int faults_injected() const { return faults_.load(); }
   std::size_t held() const {
@@ -127,7 +136,10 @@ class FaultProxy {
       std::lock_guard lock(mutex_);
       if (rule_) decision = rule_(request);
       if (decision.kind != ProxyDecision::Forward) faults_++;
-      if (!delivered_order_id(request).empty()) deliver_attempts_++;
+      if (auto id = delivered_order_id(request); !id.empty()) {
+        deliver_attempts_++;
+        deliver_posts_[id]++;
+      }
       switch (decision.kind) {
         case ProxyDecision::Respond:
           respond_now = true;  // outside the lock
@@ -187,6 +199,7 @@ class FaultProxy {
   mutable std::mutex mutex_;
   Rule rule_;
   std::map<std::string, int> deliveries_;
+  std::map<std::string, int> deliver_posts_;
   std::vector<http::Reply> held_;
   std::vector<std::thread> threads_;
   std::atomic<int> deliver_attempts_{0};

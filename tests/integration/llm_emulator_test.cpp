@@ -11,9 +11,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.h"
 #include "config/config.h"
 #include "executor/llm_provider.h"
-#include "executor/utf8.h"
 #include "http/client.h"
 #include "llm_emulator.h"
 

@@ -1,5 +1,7 @@
 #include "support/agent_fixture.h"
 
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -51,6 +53,21 @@ std::string gig_id_of(const std::string& backend_url, const std::string& agent_i
   throw std::runtime_error("no gig titled " + title);
 }
 
+namespace {
+
+// The buyer's key of every order placed through place_order: an order is
+// readable only with a party's key, and wait_for_order_status reads as the buyer.
+std::mutex order_keys_mutex;
+std::map<std::string, std::string> order_keys;
+
+std::string buyer_key_of(const std::string& order_id) {
+  std::lock_guard lock(order_keys_mutex);
+  auto it = order_keys.find(order_id);
+  return it == order_keys.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
 nlohmann::json place_order(const std::string& backend_url, const Buyer& buyer, const std::string& gig_id,
                            const std::string& brief, const nlohmann::json& input_data) {
   marketplace::MarketplaceClient client({backend_url, buyer.api_key});
@@ -58,12 +75,14 @@ nlohmann::json place_order(const std::string& backend_url, const Buyer& buyer, c
   if (!input_data.is_null()) body["input_data"] = input_data;
   auto r = client.place_order(body);
   if (!r.ok()) throw std::runtime_error("cannot place order: " + r.error);
+  std::lock_guard lock(order_keys_mutex);
+  order_keys[r.body.value("id", "")] = buyer.api_key;
   return r.body;
 }
 
 nlohmann::json wait_for_order_status(const std::string& backend_url, const std::string& order_id,
                                      const std::string& wanted, std::chrono::milliseconds timeout) {
-  marketplace::MarketplaceClient client({backend_url, ""});
+  marketplace::MarketplaceClient client({backend_url, buyer_key_of(order_id)});
   auto deadline = std::chrono::steady_clock::now() + timeout;
   nlohmann::json last;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -84,6 +103,7 @@ std::string read_agent_id(const std::string& credentials_path) {
 CliRun run_runtime_cli(const std::vector<std::string>& args, const std::string& log_dir) {
   SpawnOptions options;
   options.args = args;
+  options.unset_env = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"};
   ChildProcess child(build_path("gigent-runtime"), options, log_dir);
   CliRun run;
   run.exit_code = child.wait_exit(std::chrono::seconds(30)).value_or(-1);

@@ -46,13 +46,15 @@ nlohmann::json place_order(const std::string& backend_url, const Buyer& buyer, c
                            const std::string& brief, const nlohmann::json& input_data = nullptr);
 
 // Polls GET /api/orders/:id until status == wanted or timeout; returns the last row.
+// Reads with the key of the buyer, when the order was placed by place_order.
 nlohmann::json wait_for_order_status(const std::string& backend_url, const std::string& order_id,
                                      const std::string& wanted, std::chrono::milliseconds timeout);
 
 std::string read_agent_id(const std::string& credentials_path);
 
 // A short `gigent-runtime` command (init, validate, status, deliver) run to
-// its end; its exit code and both outputs.
+// its end, without the LLM keys of the test's own environment; its exit code
+// and both outputs.
 struct CliRun {
   int exit_code = -1;
   std::string stdout_text;

@@ -32,26 +32,46 @@ const std::string kValid =
     "    pricing:\n"                                              // 9
     "      basic: { price: 5, description: \"500 words\" }\n";    // 10
 
+// kValid with its basic tier (line 10) replaced by `basic`.
+std::string with_basic(const std::string& basic) {
+  std::string text = kValid;
+  const std::size_t start = text.find("      basic:");
+  return text.substr(0, start) + "      basic: " + basic + "\n";
+}
+
 // "LINE:COL: field" of each problem, in order.
-std::vector<std::string> positions(const LoadResult& result) {
+std::vector<std::string> positions(const std::vector<Problem>& problems) {
   std::vector<std::string> out;
-  for (const Problem& problem : result.problems) {
+  for (const Problem& problem : problems) {
     out.push_back(std::to_string(problem.line) + ":" + std::to_string(problem.column) + ": " + problem.field);
   }
   return out;
 }
 
+std::vector<std::string> positions(const LoadResult& result) {
+  return positions(result.problems);
+}
+
 std::string all_messages(const LoadResult& result) {
   std::string out;
   for (const Problem& problem : result.problems) out += problem.to_string() + "\n";
+  for (const Problem& warning : result.warnings) out += warning.to_string() + "\n";
   return out;
 }
 
-LoadResult load_with_env(const std::string& text, std::map<std::string, std::string> env = {}) {
-  return load_string_with_env(text, "agent.yaml", [env](const std::string& name) {
-    const auto it = env.find(name);
-    return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
-  });
+LoadResult load_with_env(const std::string& text, std::map<std::string, std::string> env = {},
+                         const LoadOptions& options = {}) {
+  return load_string_with_env(
+      text, "agent.yaml",
+      [env](const std::string& name) {
+        const auto it = env.find(name);
+        return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+      },
+      options);
+}
+
+LoadResult load_strict(const std::string& text) {
+  return load_with_env(text, {}, {.strict = true});
 }
 
 std::string read_data(const std::string& name) {
@@ -267,11 +287,15 @@ TEST(ConfigEnv, ProcessEnvironmentIsUsedByLoadString) {
 
 // --- Broken configs: every problem, at its exact position ---------------------
 
+// Every case fails `validate --strict` at exactly these positions. Without
+// --strict, the cases marked `warning_only` are files the TypeScript runtime
+// accepts: they load, with these as warnings.
 struct BrokenCase {
   std::string name;
   std::string yaml;
   std::vector<std::string> expected;  // "LINE:COL: field" of each problem, in order
   std::string message_contains;       // in the first problem's message
+  bool warning_only = false;
 };
 
 std::vector<BrokenCase> broken_cases() {
@@ -289,19 +313,22 @@ std::vector<BrokenCase> broken_cases() {
        {"12:12: heartbeat.enabled"},
        "expected true or false"},
       {"wrong_type_section", kValid + "runtime: 5\n", {"11:10: runtime"}, "expected a mapping"},
-      {"wrong_type_list", kValid + "agent2: x\n", {"11:1: agent2"}, "unknown key; did you mean `agent`?"},
+      {"wrong_type_list", kValid + "agent2: x\n", {"11:1: agent2"}, "unknown key; did you mean `agent`?", true},
       {"unknown_key_with_suggestion",
        kValid + "runtime:\n  poll_intervall_seconds: 5\n",
        {"12:3: runtime.poll_intervall_seconds"},
-       "did you mean `poll_interval_seconds`?"},
+       "did you mean `poll_interval_seconds`?",
+       true},
       {"unknown_key_truncated",
        kValid + "heartbeat:\n  interval: 5\n",
        {"12:3: heartbeat.interval"},
-       "did you mean `interval_seconds`?"},
+       "did you mean `interval_seconds`?",
+       true},
       {"unknown_key_without_suggestion",
        kValid + "logging:\n  colour: red\n",
        {"12:3: logging.colour"},
-       "expected one of: level, format"},
+       "expected one of: level, format",
+       true},
       {"poll_interval_too_small",
        kValid + "runtime:\n  poll_interval_seconds: 0\n",
        {"12:26: runtime.poll_interval_seconds"},
@@ -317,7 +344,7 @@ std::vector<BrokenCase> broken_cases() {
       {"temperature_above_anthropic_range",
        kValid + "execution:\n  temperature: 1.5\n",
        {"12:16: execution.temperature"},
-       "from 0 to 1"},
+       "from 0 to 1 (Anthropic's API refuses any other"},
       {"temperature_above_openai_range",
        kValid + "execution:\n  provider: openai\n  temperature: 2.5\n",
        {"13:16: execution.temperature"},
@@ -329,7 +356,8 @@ std::vector<BrokenCase> broken_cases() {
       {"heartbeat_too_fast",
        kValid + "heartbeat:\n  interval_seconds: 4\n",
        {"12:21: heartbeat.interval_seconds"},
-       "from 5 to 3600"},
+       "from 5 to 3600",
+       true},
       {"timeout_and_retries",
        kValid + "execution:\n  timeout_seconds: 0\n  max_retries: 11\n",
        {"12:20: execution.timeout_seconds", "13:16: execution.max_retries"},
@@ -451,6 +479,47 @@ std::vector<BrokenCase> broken_cases() {
        kValid + "execution:\n  model: ${1BAD}\n",
        {"12:10: execution.model"},
        "not a valid variable reference"},
+      {"delivery_time_disagrees_with_basic_days",
+       with_basic("{ price: 5, description: d, delivery_days: 2 }") + "    delivery_time_hours: 24\n",
+       {"11:26: gigs[0].delivery_time_hours"},
+       "24 hours disagrees with pricing.basic.delivery_days: 2 (48 hours, line 10)"},
+      {"bad_delivery_days",
+       with_basic("{ price: 5, description: d, delivery_days: 0 }") +
+           "      standard: { price: 6, description: s, delivery_days: soon }\n"
+           "      premium: { price: 7, description: p, delivery_days: 366 }\n",
+       {"10:57: gigs[0].pricing.basic.delivery_days", "11:60: gigs[0].pricing.standard.delivery_days",
+        "12:59: gigs[0].pricing.premium.delivery_days"},
+       "0 is not a delivery time; expected a number of days greater than 0 and at most 365"},
+      {"empty_replaces", kValid + "    replaces: \"\"\n", {"11:15: gigs[0].replaces"}, "is empty"},
+      {"replaces_a_title_still_in_the_file",
+       kValid + "  - title: Blog v2\n    description: d\n    category: writing\n    replaces: blog\n"
+                "    pricing: { basic: { price: 1, description: x } }\n",
+       {"14:15: gigs[1].replaces"},
+       "\"blog\" is still the title of gigs[0] (line 6)"},
+      {"two_gigs_replace_one_title",
+       kValid + "    replaces: Old\n  - title: Other\n    description: d\n    category: code\n"
+                "    replaces: old\n    pricing: { basic: { price: 1, description: x } }\n",
+       {"15:15: gigs[1].replaces"},
+       "is already replaced by gigs[0]"},
+      {"agent_category_empty",
+       "agent:\n  name: Bot\n  category: \"\"\n" + kValid.substr(kValid.find("owner:")),
+       {"3:13: agent.category"},
+       "has no value"},
+      {"heartbeat_zero",
+       kValid + "heartbeat:\n  enabled: false\n  interval_seconds: 0\n",
+       {"13:21: heartbeat.interval_seconds"},
+       "0 is out of range"},
+      {"half_second_poll",
+       kValid + "runtime:\n  poll_interval_seconds: 0.5\n",
+       {"12:26: runtime.poll_interval_seconds"},
+       "0.5 is below the advised range (an integer from 1 to 3600)",
+       true},
+      {"template_wallet",
+       "agent:\n  name: Bot\nowner:\n  wallet: \"" + std::string(kTemplateWallet) + "\"\n" +
+           kValid.substr(kValid.find("gigs:")),
+       {"4:11: owner.wallet"},
+       "is an example address",
+       true},
       {"unterminated_reference",
        kValid + "execution:\n  model: abc${MODEL\n",
        {"12:13: execution.model"},
@@ -462,7 +531,7 @@ class BrokenConfig : public ::testing::TestWithParam<BrokenCase> {};
 
 TEST_P(BrokenConfig, ReportsEveryProblemAtItsPosition) {
   const BrokenCase& c = GetParam();
-  const LoadResult result = load_with_env(c.yaml);
+  const LoadResult result = load_strict(c.yaml);
   EXPECT_FALSE(result.ok());
   EXPECT_EQ(positions(result), c.expected) << all_messages(result);
   ASSERT_FALSE(result.problems.empty());
@@ -470,6 +539,22 @@ TEST_P(BrokenConfig, ReportsEveryProblemAtItsPosition) {
   for (const Problem& problem : result.problems) {
     EXPECT_EQ(problem.file, "agent.yaml");
     EXPECT_FALSE(problem.message.empty());
+    EXPECT_EQ(problem.severity, Severity::Error);
+  }
+}
+
+TEST_P(BrokenConfig, WithoutStrictOnlyWhatCannotWorkFails) {
+  const BrokenCase& c = GetParam();
+  const LoadResult result = load_with_env(c.yaml);
+  if (c.warning_only) {
+    EXPECT_TRUE(result.ok()) << all_messages(result);
+    EXPECT_EQ(positions(result.warnings), c.expected) << all_messages(result);
+    ASSERT_FALSE(result.warnings.empty());
+    EXPECT_NE(result.warnings[0].message.find(c.message_contains), std::string::npos) << all_messages(result);
+    for (const Problem& warning : result.warnings) EXPECT_EQ(warning.severity, Severity::Warning);
+  } else {
+    EXPECT_EQ(positions(result), c.expected) << all_messages(result);
+    EXPECT_TRUE(result.warnings.empty()) << all_messages(result);
   }
 }
 
@@ -477,7 +562,7 @@ INSTANTIATE_TEST_SUITE_P(Table, BrokenConfig, ::testing::ValuesIn(broken_cases()
                          [](const ::testing::TestParamInfo<BrokenCase>& info) { return info.param.name; });
 
 TEST(ConfigLoader, MultipleProblemsInOneFileAreAllReported) {
-  const LoadResult result = load_with_env(read_data("multiple_problems.yaml"));
+  const LoadResult result = load_strict(read_data("multiple_problems.yaml"));
   EXPECT_EQ(positions(result), (std::vector<std::string>{
                                    "3:3: agent.naem",
                                    "5:11: owner.wallet",
@@ -500,6 +585,12 @@ TEST(ConfigLoader, MultipleProblemsInOneFileAreAllReported) {
                                    "27:3: heartbeat.interval_seconds",
                                }))
       << all_messages(result);
+  // Without --strict the two unknown keys are warnings; the rest still fails.
+  const LoadResult lenient = load_with_env(read_data("multiple_problems.yaml"));
+  EXPECT_EQ(positions(lenient.warnings),
+            (std::vector<std::string>{"3:3: agent.naem", "17:3: runtime.poll_intervall_seconds"}))
+      << all_messages(lenient);
+  EXPECT_EQ(lenient.problems.size(), result.problems.size() - 2) << all_messages(lenient);
 }
 
 TEST(ConfigLoader, ProblemFormatIsFileLineColumnFieldMessage) {
@@ -510,11 +601,17 @@ TEST(ConfigLoader, ProblemFormatIsFileLineColumnFieldMessage) {
             "an integer from 1 to 3600");
   Problem no_field{"f.yaml", 1, 1, "", "file has no settings"};
   EXPECT_EQ(no_field.to_string(), "f.yaml:1:1: file has no settings");
+  const LoadResult warned = load_with_env(kValid + "runtime:\n  poll_intervall_seconds: 5\n");
+  ASSERT_EQ(warned.warnings.size(), 1u);
+  EXPECT_EQ(warned.warnings[0].to_string(),
+            "agent.yaml:12:3: warning: runtime.poll_intervall_seconds: unknown key; did you mean "
+            "`poll_interval_seconds`? (ignored)");
 }
 
 TEST(ConfigLoader, ApiKeyIsNeverEchoedInProblems) {
   const std::string secret = "sk-ant-SUPERSECRET-0123456789";
-  for (const std::string& value : {"[" + secret + "]", "{k: " + secret + "}", "\"" + secret + "\n  extra: 1"}) {
+  for (const std::string& value : {"[" + secret + "]", "{k: " + secret + "}", "\"" + secret + "\n  extra: 1",
+                                   "${" + secret + "}", "\"x${" + secret + "\""}) {
     const LoadResult result = load_with_env(kValid + "execution:\n  api_key: " + value + "\n");
     EXPECT_FALSE(result.ok()) << value;
     EXPECT_EQ(all_messages(result).find("SUPERSECRET"), std::string::npos) << all_messages(result);
@@ -524,9 +621,14 @@ TEST(ConfigLoader, ApiKeyIsNeverEchoedInProblems) {
 TEST(ConfigLoader, ManyProblemsAreCapped) {
   std::string text = kValid + "runtime:\n";
   for (int i = 0; i < 1000; ++i) text += "  unknown_" + std::to_string(i) + ": 1\n";
-  const LoadResult result = load_with_env(text);
+  const LoadResult result = load_strict(text);
   ASSERT_EQ(result.problems.size(), 201u);
   EXPECT_NE(result.problems.back().message.find("too many problems"), std::string::npos);
+  // As warnings they are capped too, and a capped list of warnings is still no error.
+  const LoadResult lenient = load_with_env(text);
+  EXPECT_TRUE(lenient.ok());
+  ASSERT_EQ(lenient.warnings.size(), 201u);
+  EXPECT_NE(lenient.warnings.back().message.find("too many warnings"), std::string::npos);
 }
 
 TEST(ConfigLoader, AliasesDoNotMultiplyWork) {
@@ -540,6 +642,265 @@ TEST(ConfigLoader, AliasesDoNotMultiplyWork) {
   const LoadResult result = load_with_env(text);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(all_messages(result).find("expected at most 100"), std::string::npos);
+}
+
+// --- Files written for the TypeScript runtime --------------------------------
+
+// Each loads (exit 0 from `validate`) exactly as the TypeScript runtime's
+// users have it on disk; `warnings` lists the positions of the warnings.
+struct TypeScriptCase {
+  std::string name;
+  std::string yaml;
+  std::vector<std::string> warnings;
+};
+
+const std::string kTypeScriptFull =
+    "agent:\n"                                                            // 1
+    "  name: \"Acme Research Agent\"\n"                                   // 2
+    "  description: \"Deep research reports on any topic\"\n"             // 3
+    "  category: research\n"                                              // 4
+    "  tags: [research, reports]\n"                                       // 5
+    "owner:\n"                                                            // 6
+    "  wallet: \"0x1234567890abcdef1234567890abcdef12345678\"\n"          // 7
+    "gigs:\n"                                                             // 8
+    "  - title: \"Research report\"\n"                                    // 9
+    "    description: \"A sourced report on your question\"\n"            // 10
+    "    category: research\n"                                            // 11
+    "    subcategory: \"market-research\"\n"                              // 12
+    "    tags: [\"research\", \"analysis\"]\n"                            // 13
+    "    max_revisions: 2\n"                                              // 14
+    "    example_input: \"What is the market for e-bikes in Europe?\"\n"  // 15
+    "    example_output: \"# E-bikes in Europe\\n...\"\n"                 // 16
+    "    pricing:\n"                                                      // 17
+    "      basic:\n"                                                      // 18
+    "        price: 10\n"                                                 // 19
+    "        description: \"2-page summary\"\n"                           // 20
+    "        delivery_days: 1\n"                                          // 21
+    "      standard:\n"                                                   // 22
+    "        price: 25\n"                                                 // 23
+    "        description: \"5-page report\"\n"                            // 24
+    "        delivery_days: 2\n"                                          // 25
+    "      premium:\n"                                                    // 26
+    "        price: 50\n"                                                 // 27
+    "        description: \"10-page report with sources\"\n"              // 28
+    "        delivery_days: 3\n"                                          // 29
+    "runtime:\n"                                                          // 30
+    "  poll_interval_seconds: 10\n"                                       // 31
+    "  auto_accept: true\n"                                               // 32
+    "  max_concurrent_orders: 3\n"                                        // 33
+    "execution:\n"                                                        // 34
+    "  provider: anthropic\n"                                             // 35
+    "  model: claude-sonnet-4-20250514\n"                                 // 36
+    "  api_key: ${ANTHROPIC_API_KEY}\n"                                   // 37
+    "  system_prompt: |\n"                                                // 38
+    "    You are a research analyst.\n"                                   // 39
+    "  max_tokens: 4096\n"                                                // 40
+    "  temperature: 0.7\n"                                                // 41
+    "delivery:\n"                                                         // 42
+    "  format: markdown\n"                                                // 43
+    "  auto_deliver: true\n"                                              // 44
+    "heartbeat:\n"                                                        // 45
+    "  enabled: true\n"                                                   // 46
+    "  interval_seconds: 30\n"                                            // 47
+    "logging:\n"                                                          // 48
+    "  level: info\n";                                                    // 49
+
+std::vector<TypeScriptCase> typescript_cases() {
+  const std::string owner_and_gig =
+      "owner:\n  wallet: \"0x1234567890abcdef1234567890abcdef12345678\"\n"        // 4-5
+      "gigs:\n  - title: Post\n    description: A post\n    category: writing\n"  // 6-9
+      "    pricing:\n      basic: { price: 5, description: \"500 words\" }\n";    // 10-11
+  const std::string agent = "agent:\n  name: Bot\n  description: Writes\n";       // 1-3
+  return {
+      {"full_template_style", kTypeScriptFull, {}},
+      {"minimal", agent + "  category: writing\n" + owner_and_gig, {}},
+      {"quoted_scalars",
+       "agent:\n  name: 'Bot'\n  description: \"Writes\"\n  category: \"writing\"\n"
+       "owner:\n  wallet: '0x1234567890abcdef1234567890abcdef12345678'\n"
+       "gigs:\n  - title: \"Post\"\n    description: 'A post'\n    category: 'writing'\n    pricing:\n"
+       "      basic: { price: \"5\", description: '500 words', delivery_days: \"2\" }\n"
+       "      standard: { price: '12.5', description: \"more\" }\n"
+       "runtime:\n  poll_interval_seconds: \"10\"\n  auto_accept: \"true\"\n  max_concurrent_orders: '2'\n"
+       "execution:\n  provider: \"openai\"\n  model: 'gpt-4o'\n  max_tokens: \"1024\"\n  temperature: '1.5'\n"
+       "delivery:\n  format: \"json\"\n  auto_deliver: 'false'\n"
+       "heartbeat:\n  enabled: \"true\"\n  interval_seconds: '30'\n"
+       "logging:\n  level: \"debug\"\n",
+       {}},
+      {"tiers_with_and_without_delivery_days",
+       agent + "  category: writing\n" + owner_and_gig +
+           "      standard: { price: 10, description: more, delivery_days: 4 }\n"
+           "      premium: { price: 20, description: most }\n",
+       {}},
+      {"agent_category_general", agent + "  category: general\n" + owner_and_gig, {"4:13: agent.category"}},
+      {"agent_category_of_its_own", agent + "  category: marketing\n" + owner_and_gig, {"4:13: agent.category"}},
+      {"one_second_heartbeat_even_when_disabled",
+       agent + owner_and_gig + "heartbeat:\n  enabled: false\n  interval_seconds: 1\n",
+       {"14:21: heartbeat.interval_seconds"}},
+      {"half_second_poll",
+       agent + owner_and_gig + "runtime:\n  poll_interval_seconds: 0.5\n",
+       {"13:26: runtime.poll_interval_seconds"}},
+      {"keys_it_ignores",
+       agent + owner_and_gig + "execution:\n  top_p: 0.9\nmcp:\n  enabled: true\n",
+       {"13:3: execution.top_p", "14:1: mcp"}},
+  };
+}
+
+class TypeScriptConfig : public ::testing::TestWithParam<TypeScriptCase> {};
+
+TEST_P(TypeScriptConfig, LoadsUnchanged) {
+  const TypeScriptCase& c = GetParam();
+  const LoadResult result = load_with_env(c.yaml);
+  EXPECT_TRUE(result.ok()) << all_messages(result);
+  EXPECT_EQ(positions(result.warnings), c.warnings) << all_messages(result);
+  EXPECT_FALSE(result.config.gigs.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, TypeScriptConfig, ::testing::ValuesIn(typescript_cases()),
+                         [](const ::testing::TestParamInfo<TypeScriptCase>& info) { return info.param.name; });
+
+TEST(ConfigTypeScript, FullFileReadsEveryField) {
+  const LoadResult result = load_with_env(kTypeScriptFull, {{"ANTHROPIC_API_KEY", "sk-ant-1"}});
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  const Config& config = result.config;
+  EXPECT_EQ(config.agent.category, "research");
+  const Gig& gig = config.gigs.at(0);
+  EXPECT_EQ(gig.basic.delivery_days, 1);
+  ASSERT_TRUE(gig.standard && gig.premium);
+  EXPECT_EQ(gig.standard->delivery_days, 2);
+  EXPECT_EQ(gig.premium->delivery_days, 3);
+  EXPECT_EQ(gig.delivery_time_hours, 24);
+  EXPECT_EQ(gig.max_revisions, 2);
+  EXPECT_EQ(config.execution.api_key, "sk-ant-1");
+  EXPECT_EQ(config.execution.system_prompt, "You are a research analyst.\n");
+}
+
+TEST(ConfigTypeScript, QuotedScalarsHaveTheirValues) {
+  const LoadResult result = load_with_env(typescript_cases()[2].yaml);
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  const Config& config = result.config;
+  EXPECT_DOUBLE_EQ(config.gigs.at(0).basic.price, 5);
+  EXPECT_DOUBLE_EQ(config.gigs.at(0).standard->price, 12.5);
+  EXPECT_EQ(config.gigs.at(0).delivery_time_hours, 48);
+  EXPECT_FALSE(config.delivery.auto_deliver);
+  EXPECT_EQ(config.runtime.max_concurrent_orders, 2);
+  EXPECT_DOUBLE_EQ(config.execution.temperature, 1.5);
+}
+
+TEST(ConfigTypeScript, TierDeliveryDaysDefaultToOneTwoThree) {
+  const LoadResult result = load_with_env(kValid +
+                                          "      standard: { price: 10, description: s }\n"
+                                          "      premium: { price: 20, description: p }\n");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  const Gig& gig = result.config.gigs.at(0);
+  EXPECT_EQ(gig.basic.delivery_days, 1);
+  EXPECT_EQ(gig.standard->delivery_days, 2);
+  EXPECT_EQ(gig.premium->delivery_days, 3);
+  EXPECT_EQ(gig.delivery_time_hours, 24);
+}
+
+TEST(ConfigTypeScript, BasicDeliveryDaysSetThePublishedDeliveryTime) {
+  const auto hours = [](const std::string& basic, const std::string& extra = "") {
+    const LoadResult result = load_with_env(with_basic(basic) + extra);
+    EXPECT_TRUE(result.ok()) << all_messages(result);
+    return result.config.gigs.empty() ? -1 : result.config.gigs[0].delivery_time_hours;
+  };
+  EXPECT_EQ(hours("{ price: 5, description: d, delivery_days: 3 }"), 72);
+  EXPECT_EQ(hours("{ price: 5, description: d, delivery_days: 0.5 }"), 12);
+  EXPECT_EQ(hours("{ price: 5, description: d }", "    delivery_time_hours: 6\n"), 6);
+  // Both set and agreeing is fine.
+  EXPECT_EQ(hours("{ price: 5, description: d, delivery_days: 2 }", "    delivery_time_hours: 48\n"), 48);
+  // Only basic's days count, as in the TypeScript runtime.
+  EXPECT_EQ(hours("{ price: 5, description: d }\n      standard: { price: 9, description: s, delivery_days: 7 }"), 24);
+}
+
+TEST(ConfigTypeScript, FractionalSecondsAreRoundedUpWithAWarning) {
+  LoadResult result = load_with_env(kValid + "runtime:\n  poll_interval_seconds: 0.5\n");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  EXPECT_EQ(result.config.runtime.poll_interval_seconds, 1);
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].message.find("recommend 10"), std::string::npos) << all_messages(result);
+  EXPECT_NE(result.warnings[0].message.find("used as 1"), std::string::npos) << all_messages(result);
+
+  result = load_with_env(kValid + "runtime:\n  poll_interval_seconds: 2.5\n");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  EXPECT_EQ(result.config.runtime.poll_interval_seconds, 3);
+  EXPECT_EQ(positions(result.warnings), (std::vector<std::string>{"12:26: runtime.poll_interval_seconds"}));
+
+  result = load_with_env(kValid + "heartbeat:\n  interval_seconds: 2\n");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  EXPECT_EQ(result.config.heartbeat.interval_seconds, 2);
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].message.find("recommend 30"), std::string::npos) << all_messages(result);
+}
+
+TEST(ConfigTypeScript, AgentCategoryIsKeptAsWritten) {
+  LoadResult result =
+      load_with_env("agent:\n  name: Bot\n  category: general\n" + kValid.substr(kValid.find("owner:")));
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  EXPECT_EQ(result.config.agent.category, "general");
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].message.find("default agent category"), std::string::npos) << all_messages(result);
+
+  result = load_with_env("agent:\n  name: Bot\n  category: writting\n" + kValid.substr(kValid.find("owner:")));
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  EXPECT_EQ(result.config.agent.category, "writting");
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].message.find("did you mean `writing`?"), std::string::npos) << all_messages(result);
+}
+
+TEST(ConfigTypeScript, StrictMakesEveryWarningAnError) {
+  const std::string text = "agent:\n  name: Bot\n  category: general\n" + kValid.substr(kValid.find("owner:")) +
+                           "runtime:\n  poll_interval_seconds: 0.5\n  colour: red\n";
+  const LoadResult strict = load_strict(text);
+  EXPECT_EQ(positions(strict), (std::vector<std::string>{"3:13: agent.category", "13:26: runtime.poll_interval_seconds",
+                                                         "14:3: runtime.colour"}))
+      << all_messages(strict);
+  EXPECT_TRUE(strict.warnings.empty());
+}
+
+// --- Renames, placeholder wallet, LLM key ----------------------------------------
+
+TEST(ConfigGig, ReplacesNamesTheOldTitle) {
+  const LoadResult result = load_with_env(kValid + "    replaces: \"  Old blog \"\n");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  EXPECT_EQ(result.config.gigs.at(0).replaces, "Old blog");
+  EXPECT_FALSE(load_with_env(kValid).config.gigs.at(0).replaces.has_value());
+}
+
+TEST(ConfigOwner, TemplateWalletLoadsWithAWarning) {
+  for (const std::string& wallet : {std::string(kTemplateWallet), "0x" + std::string(40, '0')}) {
+    const LoadResult result = load_with_env("agent:\n  name: Bot\nowner:\n  wallet: \"" + wallet + "\"\n" +
+                                            kValid.substr(kValid.find("gigs:")));
+    ASSERT_TRUE(result.ok()) << all_messages(result);
+    EXPECT_EQ(positions(result.warnings), (std::vector<std::string>{"4:11: owner.wallet"})) << all_messages(result);
+    EXPECT_NE(result.warnings[0].message.find("replace it with your own"), std::string::npos);
+  }
+}
+
+TEST(ConfigLlmKey, MissingKeyIsAProblemWhenRequired) {
+  const LoadOptions required{.require_llm_key = true};
+  LoadResult result = load_with_env(kValid, {}, required);
+  EXPECT_EQ(positions(result), (std::vector<std::string>{"1:1: execution.api_key"})) << all_messages(result);
+  EXPECT_NE(all_messages(result).find("export ANTHROPIC_API_KEY"), std::string::npos) << all_messages(result);
+
+  result = load_with_env(kValid + "execution:\n  provider: openai\n", {}, required);
+  EXPECT_EQ(positions(result), (std::vector<std::string>{"11:1: execution.api_key"})) << all_messages(result);
+  EXPECT_NE(all_messages(result).find("OPENAI_API_KEY"), std::string::npos) << all_messages(result);
+
+  result = load_with_env(kValid + "execution:\n  api_key: ${MY_LLM_KEY}\n", {}, required);
+  EXPECT_EQ(positions(result), (std::vector<std::string>{"12:12: execution.api_key"})) << all_messages(result);
+
+  // Loading for `run`, `status` and `deliver` does not ask.
+  EXPECT_TRUE(load_with_env(kValid).ok());
+}
+
+TEST(ConfigLlmKey, KeyFromTheFileTheEnvironmentOrNoneForACustomEndpoint) {
+  const LoadOptions required{.require_llm_key = true};
+  EXPECT_TRUE(load_with_env(kValid, {{"ANTHROPIC_API_KEY", "sk-ant-1"}}, required).ok());
+  EXPECT_FALSE(load_with_env(kValid, {{"OPENAI_API_KEY", "sk-1"}}, required).ok()) << "the other provider's key";
+  EXPECT_TRUE(load_with_env(kValid + "execution:\n  api_key: sk-ant-1\n", {}, required).ok());
+  EXPECT_TRUE(load_with_env(kValid + "execution:\n  api_key: ${MY_LLM_KEY}\n", {{"MY_LLM_KEY", "k"}}, required).ok());
+  EXPECT_TRUE(load_with_env(kValid + "execution:\n  base_url: http://127.0.0.1:8080\n", {}, required).ok());
 }
 
 // --- load_file ------------------------------------------------------------------

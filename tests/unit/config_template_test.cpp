@@ -15,6 +15,7 @@ namespace {
 std::string all_messages(const LoadResult& result) {
   std::string out;
   for (const Problem& problem : result.problems) out += problem.to_string() + "\n";
+  for (const Problem& warning : result.warnings) out += warning.to_string() + "\n";
   return out;
 }
 
@@ -60,7 +61,28 @@ TEST(ConfigTemplate, ShowsEveryField) {
   for (const char* tier : {"basic", "standard", "premium"}) {
     EXPECT_TRUE(gig["pricing"][tier]["price"]) << tier;
     EXPECT_TRUE(gig["pricing"][tier]["description"]) << tier;
+    EXPECT_TRUE(gig["pricing"][tier]["delivery_days"]) << tier;
   }
+  // A rename is the exception, not the rule: shown commented out.
+  EXPECT_NE(template_yaml().find("    # replaces: \""), std::string::npos);
+}
+
+TEST(ConfigTemplate, ShownDeliveryDaysAreTheDefaults) {
+  const LoadResult result = load_string(template_yaml(), "gigent-agent.yaml");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  const Gig& gig = result.config.gigs.at(0);
+  EXPECT_EQ(gig.basic.delivery_days, Tier{}.delivery_days);
+  EXPECT_EQ(gig.standard->delivery_days, 2);
+  EXPECT_EQ(gig.premium->delivery_days, 3);
+  EXPECT_EQ(gig.delivery_time_hours, Gig{}.delivery_time_hours);
+}
+
+TEST(ConfigTemplate, OnlyWarningIsThePlaceholderWallet) {
+  const LoadResult result = load_string(template_yaml(), "gigent-agent.yaml");
+  ASSERT_EQ(result.warnings.size(), 1u) << all_messages(result);
+  EXPECT_EQ(result.warnings[0].field, "owner.wallet");
+  EXPECT_EQ(result.config.owner.wallet, kTemplateWallet);
+  EXPECT_FALSE(load_string(template_yaml(), "gigent-agent.yaml", {.strict = true}).ok());
 }
 
 TEST(ConfigTemplate, ShownSettingsAreTheDefaults) {
@@ -97,9 +119,10 @@ TEST(ConfigTemplate, ShownSettingsAreTheDefaults) {
 
 TEST(ConfigTemplate, ExplainsAllowedValuesAndEnvHints) {
   const std::string& text = template_yaml();
-  for (const char* hint : {"anthropic | openai", "markdown | text | json", "debug | info | warn | error",
-                           "leave | reject | cancel", "data, code, writing, creative, research", "${MY_LLM_KEY}",
-                           "ANTHROPIC_API_KEY", "${GIGENT_API_URL", "1..3600", "1..256", "0..2", "5..3600"}) {
+  for (const char* hint :
+       {"anthropic | openai", "markdown | text | json", "debug | info | warn | error", "leave | reject | cancel",
+        "data, code, writing, creative, research", "${MY_LLM_KEY}", "ANTHROPIC_API_KEY", "${GIGENT_API_URL", "1..3600",
+        "1..256", "0..2", "5..3600", "delivery_days", "--strict", "general"}) {
     EXPECT_NE(text.find(hint), std::string::npos) << hint;
   }
 }

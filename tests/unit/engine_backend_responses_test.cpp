@@ -3,9 +3,12 @@
 // scripted transport, and through the code that reads them: the poller, the
 // heartbeat, delivery's read-back and the agent check. Nothing may throw past
 // its caller or mistake garbage for success.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <deque>
+
+#include <spdlog/spdlog.h>
 
 #include "boot/boot.h"
 #include "common/status_registry.h"
@@ -13,6 +16,7 @@
 #include "heartbeat/heartbeat.h"
 #include "listener/poller.h"
 #include "marketplace/client.h"
+#include "marketplace/retry.h"
 
 using namespace gigent;
 using namespace gigent::marketplace;
@@ -132,7 +136,7 @@ TEST(BackendResponses, AHugeOrderPageIsReadWhole) {
   Fixture f;
   nlohmann::json orders = nlohmann::json::array();
   for (int i = 0; i < 50; ++i)
-    orders.push_back({{"id", "o" + std::to_string(i)}, {"status", "pending"}, {"brief", std::string(100000, 'b')}});
+    orders.push_back({{"id", fmt::format("o{}", i)}, {"status", "pending"}, {"brief", std::string(100000, 'b')}});
   f.transport->push(200, nlohmann::json{{"orders", orders}}.dump());
   listener::Poller poller(f.client, "agent");
   auto result = poller.fetch("pending", 0);
@@ -174,6 +178,69 @@ TEST(BackendResponses, ARejectedDeliveryIsResolvedByReadingTheOrderBack) {
     auto r = delivery::deliver_once(f.client, "o1", "agent", {{"content", "x"}}, cancel);
     EXPECT_EQ(r.outcome, delivery::DeliveryOutcome::Failed);
   }
+}
+
+TEST(BackendResponses, ADeliveryTheBackendWillNeverTakeIsRefusedNotRetriedForever) {
+  Cancellation cancel;
+  for (int status : {413, 400, 403}) {
+    Fixture f;
+    f.transport->push(status, R"({"error":"no"})");
+    f.transport->push(200, R"({"id":"o1","status":"in_progress"})");
+    auto r = delivery::deliver_once(f.client, "o1", "agent", {{"content", "x"}}, cancel);
+    EXPECT_EQ(r.outcome, delivery::DeliveryOutcome::Refused) << status;
+    EXPECT_NE(r.error.find("HTTP " + std::to_string(status)), std::string::npos) << r.error;
+  }
+  {
+    Fixture f;
+    f.transport->push(404, R"({"error":"Order not found"})");
+    auto r = delivery::deliver_once(f.client, "o1", "agent", {{"content", "x"}}, cancel);
+    EXPECT_EQ(r.outcome, delivery::DeliveryOutcome::Refused);
+  }
+  {
+    // A transient failure stays transient.
+    Fixture f;
+    f.transport->push(503, R"({"error":"busy"})");
+    Cancellation stopped;
+    stopped.cancel();  // no waiting between the retries
+    auto r = delivery::deliver_once(f.client, "o1", "agent", {{"content", "x"}}, stopped);
+    EXPECT_EQ(r.outcome, delivery::DeliveryOutcome::Failed);
+  }
+}
+
+// A transfer the shutdown cancelled is not an error to retry, even when the
+// retry loop was handed a different (not yet fired) cancellation.
+TEST(BackendResponses, ACancelledTransferIsNeverRetried) {
+  class CancelledTransport final : public http::Transport {
+   public:
+    int calls = 0;
+    http::ClientResult perform(const http::ClientRequest&) override {
+      ++calls;
+      http::ClientResult result;
+      result.cancelled = true;
+      result.error = "cancelled by shutdown";
+      return result;
+    }
+  };
+  class CountingSleeper final : public Sleeper {
+   public:
+    int sleeps = 0;
+    bool sleep_for(std::chrono::milliseconds, const Cancellation&) override {
+      ++sleeps;
+      return true;
+    }
+  };
+  auto transport = std::make_shared<CancelledTransport>();
+  MarketplaceClient client({"http://backend", "sk_test"}, transport);
+  Cancellation not_fired;
+  CountingSleeper sleeper;
+  auto log = spdlog::default_logger();
+  auto r = call_with_retry(
+      "accepting order o1", [&] { return client.set_order_status("o1", "accepted", "agent"); }, {3, {}, {}}, not_fired,
+      *log, sleeper);
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_EQ(transport->calls, 1) << "a cancelled transfer was retried";
+  EXPECT_EQ(sleeper.sleeps, 0);
 }
 
 TEST(BackendResponses, TheAgentCheckTurnsA404IntoAdviceAndExit3) {

@@ -39,6 +39,29 @@ TEST(HttpRoundTrip, EchoesMethodPathQueryHeadersAndBody) {
   EXPECT_EQ(result.response.header("x-test"), "yes");
 }
 
+// A target that is not a valid URI reference (a '%' not followed by two hex
+// digits) is refused before any handler sees a guessed path or query.
+TEST(HttpRoundTrip, MalformedTargetIsA400) {
+  bool handled = false;
+  http::Server server({}, [&handled](http::Request&&, http::Reply reply) {
+    handled = true;
+    reply(http::Response{});
+  });
+  server.start();
+  http::Client client;
+  auto result = client.perform(get("http://127.0.0.1:" + std::to_string(server.port()) + "/api/gigs?search=100%"));
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.response.status, 400);
+  EXPECT_NE(result.response.body.find("Malformed request target"), std::string::npos) << result.response.body;
+  EXPECT_FALSE(handled);
+}
+
+TEST(HttpRoundTrip, UrlEncodeKeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(http::url_encode("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(http::url_encode("x y/z?&=%+"), "x%20y%2Fz%3F%26%3D%25%2B");
+  EXPECT_EQ(http::url_encode("\xc3\xa9"), "%C3%A9");
+}
+
 TEST(HttpRoundTrip, KeepAliveReusesOneConnection) {
   http::Server server({}, [](http::Request&&, http::Reply reply) { reply(http::Response{}); });
   server.start();

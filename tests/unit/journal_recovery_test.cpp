@@ -92,7 +92,8 @@ TEST(JournalRecovery, CreateInsertsOnlyOnceAndTheLoserForgetsOnlyItsOwnRecord) {
   EXPECT_TRUE(journal.create(claimed));
   EXPECT_FALSE(journal.create(claimed)) << "the second claim of one order must lose";
   // Pretend another replica (pid 1, always alive) wrote it.
-  raw_sql(dir.file("j.db"), "UPDATE jobs SET owner_pid = 1 WHERE order_id = 'o1'");
+  raw_sql(dir.file("j.db"),
+          "UPDATE jobs SET owner_pid = 1, owner_start = '" + process_start_token(1) + "' WHERE order_id = 'o1'");
   auto r = journal.get("o1");
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(held_by_another_live_process(*r));
@@ -158,6 +159,77 @@ TEST(JournalRecovery, InStatesListsOnlyTheStatesAskedFor) {
   ASSERT_EQ(poison.size(), 2u);
   for (auto& r : poison) EXPECT_EQ(r.state, JobState::Poison);
   EXPECT_TRUE(journal.in_states({JobState::Claimed}).empty());
+}
+
+// A process that has exited (and been reaped): its pid is dead.
+int dead_pid() {
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
+TEST(JournalRecovery, AReadErrorIsAnErrorNeverAnAbsentRecordOrAShortList) {
+  TempDir dir;
+  Journal journal(dir.file("j.db"));
+  journal.put(result_ready("o1"));
+  // The table disappears under the open journal: every read now fails in SQLite.
+  raw_sql(dir.file("j.db"), "ALTER TABLE jobs RENAME TO jobs_gone");
+  EXPECT_THROW(journal.get("o1"), JournalError) << "a failed read looked like \"no record\"";
+  EXPECT_THROW(journal.get_or_new("o1"), JournalError);
+  EXPECT_THROW(journal.in_states({JobState::ResultReady}), JournalError) << "a failed read looked like an empty list";
+  try {
+    journal.get("o1");
+  } catch (const JournalError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.file("j.db")), std::string::npos) << e.what();
+  }
+}
+
+TEST(JournalRecovery, AReusedPidDoesNotMakeADeadOwnerLookAlive) {
+  TempDir dir;
+  Journal journal(dir.file("j.db"));
+  journal.put(result_ready("o1"));
+  const int live = ::getppid();
+  const std::string live_token = process_start_token(live);
+  ASSERT_FALSE(live_token.empty());
+  EXPECT_NE(live_token, process_start_token(::getpid()));
+  // The pid is alive, but it is not the process that wrote the record.
+  raw_sql(dir.file("j.db"), "UPDATE jobs SET owner_pid = " + std::to_string(live) +
+                                ", owner_start = 'another-boot:12345' WHERE order_id = 'o1'");
+  auto r = journal.get("o1");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(held_by_another_live_process(*r)) << "a reused pid made a dead owner look alive";
+  // The same pid with its own start token is the live owner.
+  raw_sql(dir.file("j.db"), "UPDATE jobs SET owner_start = '" + live_token + "' WHERE order_id = 'o1'");
+  r = journal.get("o1");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(held_by_another_live_process(*r));
+  // Written by this process: its own, never "another's".
+  journal.put(*r);
+  r = journal.get("o1");
+  EXPECT_TRUE(owned_by_this_process(*r));
+  EXPECT_FALSE(held_by_another_live_process(*r));
+}
+
+TEST(JournalRecovery, OfTwoReplicasTakingOverADeadOwnersOrderExactlyOneWins) {
+  TempDir dir;
+  const std::string path = dir.file("j.db");
+  Journal first(path), second(path);  // two connections, as two replicas have
+  first.put(result_ready("o1"));
+  raw_sql(path, "UPDATE jobs SET owner_pid = " + std::to_string(dead_pid()) +
+                    ", owner_start = 'x:1', state = 'started' WHERE order_id = 'o1'");
+  // Both saw the same dead owner before either acted.
+  auto seen_by_first = first.get("o1");
+  auto seen_by_second = second.get("o1");
+  ASSERT_TRUE(seen_by_first && seen_by_second);
+  EXPECT_FALSE(held_by_another_live_process(*seen_by_first));
+  int winners = 0;
+  for (auto [journal, seen] : {std::pair{&first, &*seen_by_first}, std::pair{&second, &*seen_by_second}})
+    winners += journal->take_over(*seen) ? 1 : 0;
+  EXPECT_EQ(winners, 1) << "a dead owner's order was taken over by two replicas";
+  auto now = first.get("o1");
+  EXPECT_TRUE(owned_by_this_process(*now));
+  EXPECT_EQ(now->state, JobState::Started) << "taking over changes the owner only";
 }
 
 }  // namespace

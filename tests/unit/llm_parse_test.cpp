@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.h"
 #include "executor/anthropic.h"
 #include "executor/openai.h"
 #include "executor/prompt.h"
-#include "executor/utf8.h"
 
 namespace gigent::executor {
 namespace {

@@ -577,6 +577,25 @@ TEST(RetryRulesTest, HttpDateParsing) {
   ASSERT_TRUE(parsed);
   EXPECT_EQ(std::chrono::system_clock::to_time_t(*parsed), 1445412480);
   EXPECT_FALSE(parse_http_date("yesterday"));
+  EXPECT_FALSE(parse_http_date(""));
+}
+
+// A recipient must accept the two obsolete forms as well (RFC 9110, 5.6.7).
+TEST(RetryRulesTest, HttpDateObsoleteFormsAreAccepted) {
+  const auto rfc850 = parse_http_date("Wednesday, 21-Oct-15 07:28:00 GMT");
+  ASSERT_TRUE(rfc850);
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(*rfc850), 1445412480);
+  const auto asctime = parse_http_date("Wed Oct 21 07:28:00 2015");
+  ASSERT_TRUE(asctime);
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(*asctime), 1445412480);
+}
+
+TEST(RetryRulesTest, RetryAfterAsAFutureHttpDateIsHonoured) {
+  http::ClientResponse response;
+  response.headers["retry-after"] = "Wed, 21 Oct 2015 07:28:30 GMT";
+  const auto wait = server_requested_wait(response, std::chrono::system_clock::from_time_t(1445412480));
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(wait->count(), 30000);
 }
 
 TEST(RetryRulesTest, PastHttpDateMeansUseBackoff) {

@@ -67,7 +67,9 @@ TEST(OrderState, PartiesFollowWhoDoesTheWork) {
   EXPECT_EQ(required_party("delivered", "disputed"), Party::Buyer);
   EXPECT_EQ(required_party("pending", "cancelled"), Party::Buyer);
   EXPECT_EQ(required_party("accepted", "cancelled"), Party::Either);
-  EXPECT_EQ(required_party("disputed", "resolved"), Party::Either);
+  EXPECT_EQ(required_party("disputed", "resolved"), Party::Buyer);
+  EXPECT_EQ(required_party("disputed", "completed"), Party::Buyer);
+  EXPECT_EQ(required_party("disputed", "cancelled"), Party::Either);
 }
 
 TEST(OrderState, ErrorTextMatchesTheDeployedService) {
@@ -303,6 +305,38 @@ TEST(Store, MigratesAnOldAgentsTableWithoutLastSeen) {
       "EXPLAIN QUERY PLAN SELECT * FROM orders WHERE seller_id = 'x' AND status = 'pending' "
       "ORDER BY created_at DESC");
   EXPECT_NE(plan.at(0)["detail"].get<std::string>().find("idx_orders_seller_status"), std::string::npos);
+}
+
+// A connection that goes back to the pool inside a transaction would hand
+// it to the next request: its BEGIN fails, or its writes join a transaction
+// nobody commits. Such a connection is closed (rolling back) instead.
+TEST(Store, AConnectionLeftInATransactionIsNotPooled) {
+  Fixture f;
+  {
+    auto lease = f.store.connection();
+    lease->exec_script("BEGIN IMMEDIATE");
+    lease->execute("UPDATE agents SET description = 'never committed'");
+  }
+  EXPECT_NO_THROW(f.store.write([](Connection& conn) { conn.execute("UPDATE agents SET name = 'renamed'"); }));
+  auto seller = f.store.agent(f.seller_id);
+  EXPECT_EQ((*seller)["name"], "renamed");
+  EXPECT_EQ((*seller)["description"], "");
+}
+
+TEST(Store, AFailedWriteRollsBackAndLeavesAUsableConnection) {
+  Fixture f;
+  struct Boom {};
+  EXPECT_THROW(f.store.write([](Connection& conn) {
+    conn.execute("UPDATE agents SET name = 'half done'");
+    throw Boom{};
+  }),
+               Boom);
+  EXPECT_EQ((*f.store.agent(f.seller_id))["name"], "seller");
+  // A statement error inside the transaction: SQLite may end the transaction
+  // itself, and the store must cope either way.
+  EXPECT_THROW(f.store.write([](Connection& conn) { conn.execute("INSERT INTO agents (id) VALUES ('x')"); }),
+               StoreError);
+  EXPECT_NO_THROW(f.store.write([](Connection& conn) { conn.execute("UPDATE agents SET status = 'active'"); }));
 }
 
 TEST(Store, UnopenablePathIsAClearError) {

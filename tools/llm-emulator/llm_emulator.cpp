@@ -1,11 +1,13 @@
 #include "llm_emulator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
+
+#include "dialect.h"
 
 namespace gigent::llm_emulator {
 
@@ -15,8 +17,6 @@ using nlohmann::json;
 
 const std::string kJsonMarker = "[[emulator:json]]";
 const std::string kLongMarker = "[[emulator:long]]";
-
-// ---- small helpers ---------------------------------------------------------
 
 std::string utf8_cut(const std::string& text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
@@ -40,13 +40,75 @@ std::size_t word_count(const std::string& text) {
   return words;
 }
 
-std::string padded_counter(std::uint64_t n, std::size_t width) {
-  std::string digits = std::to_string(n);
-  if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
-  return digits;
+Completion compose_completion(const ParsedRequest& request) {
+  Completion completion;
+  if (request.last_user_text.find(kLongMarker) != std::string::npos) {
+    // As if the model wrote until max_tokens cut it off.
+    const long long budget = request.max_tokens > 0 ? request.max_tokens : 256;
+    const long long words = std::clamp<long long>(static_cast<long long>(budget / 1.3), 1, 2000);
+    completion.text = "Emulated long reply:";
+    for (long long i = 0; i < words; ++i) completion.text += " lorem";
+    completion.hit_max_tokens = true;
+    completion.output_tokens = budget;
+    return completion;
+  }
+  completion.text = reply_text_for(request.last_user_text, request.model);
+  completion.output_tokens = estimate_tokens(completion.text);
+  return completion;
 }
 
-// Text of an Anthropic/OpenAI message content: a string or a list of text blocks.
+// A 200 whose body holds bytes no UTF-8 decoder accepts: a lone continuation
+// byte, 0xFF, an overlong '/'.
+http::Response invalid_utf8_success(const Dialect& dialect, const std::string& id, const ParsedRequest& request) {
+  const std::string placeholder = "@@INVALID_UTF8@@";
+  Completion completion = compose_completion(request);
+  completion.text += " " + placeholder;
+  http::Response response = json_response(200, dialect.success(id, request, completion));
+  response.body.replace(response.body.find(placeholder), placeholder.size(), "bad\x80 bytes\xFF here\xC0\xAF end");
+  return response;
+}
+
+// The response a scripted action makes of a valid request (any kind but "hang").
+http::Response scripted_response(const Dialect& dialect, const Action& action, const ParsedRequest& request,
+                                 const std::string& id, const std::string& request_id) {
+  if (action.kind == "ok" || action.kind == "drop") {
+    http::Response response = json_response(200, dialect.success(id, request, compose_completion(request)));
+    if (action.kind == "drop") response.truncate_body_at = response.body.size() / 2;
+    return response;
+  }
+  if (action.kind == "invalid_utf8") return invalid_utf8_success(dialect, id, request);
+  if (action.kind == "malformed") {
+    http::Response response = json_response(200, {});
+    response.body = dialect.malformed_body(id);
+    return response;
+  }
+  ApiError error = action.kind == "error" ? dialect.status_error(action.status) : dialect.fault(action.kind);
+  if (!action.error_type.empty()) error.type = action.error_type;
+  if (!action.message.empty()) error.message = action.message;
+  http::Response response = dialect.error(error, request_id);
+  if (action.retry_after) response.headers.emplace_back("retry-after", *action.retry_after);
+  if (action.retry_after_ms) response.headers.emplace_back("retry-after-ms", *action.retry_after_ms);
+  if (action.should_retry) response.headers.emplace_back("x-should-retry", *action.should_retry);
+  return response;
+}
+
+std::string outcome_of(const Action& action) {
+  return action.kind == "error" ? "error_" + std::to_string(action.status) : action.kind;
+}
+
+std::optional<std::string> optional_string(const json& object, const char* key) {
+  if (!object.contains(key) || object[key].is_null()) return std::nullopt;
+  const auto& value = object[key];
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number()) return value.dump();
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  throw std::invalid_argument(std::string(key) + " must be a string or number");
+}
+
+}  // namespace
+
+// ---- shared by both dialects -------------------------------------------------------
+
 std::string content_text(const json& content) {
   if (content.is_string()) return content.get<std::string>();
   std::string text;
@@ -69,187 +131,6 @@ bool valid_content(const json& content) {
     if (!block.is_object() || !block.contains("type") || !block["type"].is_string()) return false;
   }
   return true;
-}
-
-// ---- what was asked ----------------------------------------------------------
-
-struct ParsedRequest {
-  std::string model;
-  long long max_tokens = 0;  // 0: not given (OpenAI)
-  std::string last_user_text;
-  std::string all_text;  // system + every message, for the input token count
-};
-
-// Either a parsed request or the validation error the real API would send.
-struct Validation {
-  std::optional<ParsedRequest> request;
-  std::string error_message;
-  std::string error_param;  // OpenAI's error.param
-  std::string error_code;   // OpenAI's error.code
-};
-
-Validation validate_anthropic(const json& body) {
-  Validation v;
-  auto reject = [&v](std::string message) {
-    v.error_message = std::move(message);
-    return v;
-  };
-  if (!body.is_object()) return reject("Input should be a valid dictionary");
-  if (!body.contains("model")) return reject("model: Field required");
-  if (!body["model"].is_string()) return reject("model: Input should be a valid string");
-  if (!body.contains("max_tokens")) return reject("max_tokens: Field required");
-  if (!body["max_tokens"].is_number_integer()) return reject("max_tokens: Input should be a valid integer");
-  if (body["max_tokens"].get<long long>() < 1) return reject("max_tokens: Input should be greater than or equal to 1");
-  if (!body.contains("messages")) return reject("messages: Field required");
-  if (!body["messages"].is_array()) return reject("messages: Input should be a valid list");
-  if (body["messages"].empty()) return reject("messages: at least one message is required");
-  if (body.contains("temperature")) {
-    const auto& t = body["temperature"];
-    if (!t.is_number() || t.get<double>() < 0 || t.get<double>() > 1) {
-      return reject("temperature: Input should be less than or equal to 1");
-    }
-  }
-  ParsedRequest parsed;
-  parsed.model = body["model"].get<std::string>();
-  parsed.max_tokens = body["max_tokens"].get<long long>();
-  if (body.contains("system")) {
-    if (!valid_content(body["system"])) return reject("system: Input should be a valid string");
-    parsed.all_text = content_text(body["system"]);
-  }
-  std::size_t index = 0;
-  for (const auto& message : body["messages"]) {
-    const std::string where = "messages." + std::to_string(index++);
-    if (!message.is_object()) return reject(where + ": Input should be a valid dictionary");
-    const std::string role = message.value("role", "");
-    if (role != "user" && role != "assistant") {
-      return reject(where + ".role: Input should be 'user' or 'assistant'");
-    }
-    if (!message.contains("content") || !valid_content(message["content"])) {
-      return reject(where + ".content: Field required");
-    }
-    const std::string text = content_text(message["content"]);
-    parsed.all_text += " " + text;
-    if (role == "user") parsed.last_user_text = text;
-  }
-  v.request = parsed;
-  return v;
-}
-
-Validation validate_openai(const json& body) {
-  Validation v;
-  auto reject = [&v](std::string message, std::string param, std::string code) {
-    v.error_message = std::move(message);
-    v.error_param = std::move(param);
-    v.error_code = std::move(code);
-    return v;
-  };
-  if (!body.is_object()) return reject("We could not parse the JSON body of your request.", "", "");
-  if (!body.contains("model") || !body["model"].is_string() || body["model"].get<std::string>().empty()) {
-    return reject("you must provide a model parameter", "", "");
-  }
-  if (!body.contains("messages")) {
-    return reject("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
-  }
-  if (!body["messages"].is_array()) {
-    return reject("Invalid type for 'messages': expected an array.", "messages", "invalid_type");
-  }
-  if (body["messages"].empty()) {
-    return reject(
-        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-        "messages", "empty_array");
-  }
-  ParsedRequest parsed;
-  parsed.model = body["model"].get<std::string>();
-  if (body.contains("max_tokens") && !body["max_tokens"].is_null()) {
-    if (!body["max_tokens"].is_number_integer() || body["max_tokens"].get<long long>() < 1) {
-      return reject("Invalid 'max_tokens': integer below minimum value. Expected a value >= 1.", "max_tokens",
-                    "integer_below_min_value");
-    }
-    parsed.max_tokens = body["max_tokens"].get<long long>();
-  }
-  if (body.contains("temperature") && !body["temperature"].is_null()) {
-    const auto& t = body["temperature"];
-    if (!t.is_number() || t.get<double>() < 0 || t.get<double>() > 2) {
-      return reject("Invalid 'temperature': decimal above maximum value. Expected a value <= 2.", "temperature",
-                    "decimal_above_max_value");
-    }
-  }
-  std::size_t index = 0;
-  for (const auto& message : body["messages"]) {
-    const std::string where = "messages[" + std::to_string(index++) + "]";
-    if (!message.is_object()) {
-      return reject("Invalid type for '" + where + "': expected an object.", where, "invalid_type");
-    }
-    const std::string role = message.value("role", "");
-    if (role != "system" && role != "developer" && role != "user" && role != "assistant" && role != "tool") {
-      return reject("Invalid value for '" + where + ".role'.", where + ".role", "invalid_value");
-    }
-    if (!message.contains("content") || !(message["content"].is_null() || valid_content(message["content"]))) {
-      return reject("Missing required parameter: '" + where + ".content'.", where + ".content",
-                    "missing_required_parameter");
-    }
-    const std::string text = content_text(message["content"]);
-    parsed.all_text += " " + text;
-    if (role == "user") parsed.last_user_text = text;
-  }
-  v.request = parsed;
-  return v;
-}
-
-// ---- what is answered --------------------------------------------------------
-
-struct Reply {
-  std::string text;
-  bool hit_max_tokens = false;
-  long long output_tokens = 0;
-};
-
-Reply compose_reply(const ParsedRequest& request) {
-  Reply reply;
-  if (request.last_user_text.find(kLongMarker) != std::string::npos) {
-    // As if the model wrote until max_tokens cut it off.
-    const long long budget = request.max_tokens > 0 ? request.max_tokens : 256;
-    const long long words = std::clamp<long long>(static_cast<long long>(budget / 1.3), 1, 2000);
-    reply.text = "Emulated long reply:";
-    for (long long i = 0; i < words; ++i) reply.text += " lorem";
-    reply.hit_max_tokens = true;
-    reply.output_tokens = budget;
-    return reply;
-  }
-  reply.text = reply_text_for(request.last_user_text, request.model);
-  reply.output_tokens = estimate_tokens(reply.text);
-  return reply;
-}
-
-std::string default_anthropic_error_type(int status) {
-  switch (status) {
-    case 400:
-      return "invalid_request_error";
-    case 401:
-      return "authentication_error";
-    case 402:
-      return "billing_error";
-    case 403:
-      return "permission_error";
-    case 404:
-      return "not_found_error";
-    case 413:
-      return "request_too_large";
-    case 429:
-      return "rate_limit_error";
-    case 504:
-      return "timeout_error";
-    case 529:
-      return "overloaded_error";
-    default:
-      return status >= 500 ? "api_error" : "invalid_request_error";
-  }
-}
-
-std::string default_openai_error_type(int status) {
-  if (status == 429) return "requests";
-  if (status >= 500) return "server_error";
-  return "invalid_request_error";
 }
 
 std::string default_error_message(int status) {
@@ -288,77 +169,11 @@ http::Response json_response(int status, const json& body) {
   return response;
 }
 
-http::Response anthropic_error(int status, const std::string& type, const std::string& message,
-                               const std::string& request_id) {
-  http::Response response = json_response(
-      status, {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}, {"request_id", request_id}});
-  return response;
+std::string padded_serial(std::uint64_t serial) {
+  std::string digits = std::to_string(serial);
+  if (digits.size() < 16) digits.insert(0, 16 - digits.size(), '0');
+  return digits;
 }
-
-http::Response openai_error(int status, const std::string& type, const std::string& message, const std::string& param,
-                            const std::string& code) {
-  return json_response(status, {{"error",
-                                 {{"message", message},
-                                  {"type", type},
-                                  {"param", param.empty() ? json(nullptr) : json(param)},
-                                  {"code", code.empty() ? json(nullptr) : json(code)}}}});
-}
-
-json anthropic_success(const std::string& id, const ParsedRequest& request, const Reply& reply) {
-  return {{"id", id},
-          {"type", "message"},
-          {"role", "assistant"},
-          {"model", request.model},
-          {"content", json::array({{{"type", "text"}, {"text", reply.text}}})},
-          {"stop_reason", reply.hit_max_tokens ? "max_tokens" : "end_turn"},
-          {"stop_sequence", nullptr},
-          {"usage",
-           {{"input_tokens", estimate_tokens(request.all_text)},
-            {"output_tokens", reply.output_tokens},
-            {"cache_creation_input_tokens", 0},
-            {"cache_read_input_tokens", 0}}}};
-}
-
-json openai_success(const std::string& id, const ParsedRequest& request, const Reply& reply) {
-  const long long prompt_tokens = estimate_tokens(request.all_text);
-  const auto created =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return {
-      {"id", id},
-      {"object", "chat.completion"},
-      {"created", created},
-      {"model", request.model},
-      {"choices",
-       json::array(
-           {{{"index", 0},
-             {"message",
-              {{"role", "assistant"}, {"content", reply.text}, {"refusal", nullptr}, {"annotations", json::array()}}},
-             {"logprobs", nullptr},
-             {"finish_reason", reply.hit_max_tokens ? "length" : "stop"}}})},
-      {"usage",
-       {{"prompt_tokens", prompt_tokens},
-        {"completion_tokens", reply.output_tokens},
-        {"total_tokens", prompt_tokens + reply.output_tokens}}},
-      {"service_tier", "default"},
-      {"system_fingerprint", nullptr}};
-}
-
-void add_retry_headers(http::Response& response, const Action& action) {
-  if (action.retry_after) response.headers.emplace_back("retry-after", *action.retry_after);
-  if (action.retry_after_ms) response.headers.emplace_back("retry-after-ms", *action.retry_after_ms);
-  if (action.should_retry) response.headers.emplace_back("x-should-retry", *action.should_retry);
-}
-
-std::optional<std::string> optional_string(const json& object, const char* key) {
-  if (!object.contains(key) || object[key].is_null()) return std::nullopt;
-  const auto& value = object[key];
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_number()) return value.dump();
-  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
-  throw std::invalid_argument(std::string(key) + " must be a string or number");
-}
-
-}  // namespace
 
 // ---- Action ------------------------------------------------------------------
 
@@ -431,7 +246,47 @@ std::string reply_text_for(const std::string& user_message, const std::string& m
 
 // ---- LlmEmulator -----------------------------------------------------------------
 
-LlmEmulator::LlmEmulator(Options options) : options_(std::move(options)) {}
+// Requests received and not yet answered. The count drops just before the
+// answer is written, so a client that sends its next request after reading an
+// answer never sees the two overlap.
+struct LlmEmulator::Concurrency {
+  std::atomic<int> in_flight{0};
+  std::atomic<int> peak{0};
+
+  void enter() {
+    const int now = ++in_flight;
+    int seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+  }
+};
+
+namespace {
+
+// One request's place in the in-flight count, given back when it is answered
+// or, for a request never answered, when its connection is dropped.
+class InFlight {
+ public:
+  explicit InFlight(std::shared_ptr<LlmEmulator::Concurrency> concurrency) : concurrency_(std::move(concurrency)) {
+    concurrency_->enter();
+  }
+  ~InFlight() { finish(); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+  void finish() {
+    if (!done_.exchange(true)) --concurrency_->in_flight;
+  }
+
+ private:
+  std::shared_ptr<LlmEmulator::Concurrency> concurrency_;
+  std::atomic<bool> done_{false};
+};
+
+}  // namespace
+
+LlmEmulator::LlmEmulator(Options options)
+    : options_(std::move(options)), concurrency_(std::make_shared<Concurrency>()) {}
 
 LlmEmulator::~LlmEmulator() {
   stop();
@@ -494,6 +349,9 @@ void LlmEmulator::reset() {
     recorded_.clear();
     released.swap(hanging_);
   }
+  released.clear();
+  // Requests still being answered keep their place; the peak starts again from them.
+  concurrency_->peak = concurrency_->in_flight.load();
 }
 
 std::size_t LlmEmulator::queued() const {
@@ -509,6 +367,8 @@ json LlmEmulator::stats() const {
           {"by_outcome", by_outcome_},
           {"queued", queue_.size()},
           {"hanging", hanging_.size()},
+          {"in_flight", concurrency_->in_flight.load()},
+          {"peak_concurrent", concurrency_->peak.load()},
           {"default", default_action_.to_json()}};
 }
 
@@ -520,6 +380,10 @@ int LlmEmulator::requests() const {
 int LlmEmulator::successes() const {
   std::lock_guard lock(mutex_);
   return successes_;
+}
+
+int LlmEmulator::peak_concurrent() const {
+  return concurrency_->peak.load();
 }
 
 std::vector<RecordedRequest> LlmEmulator::recorded_requests() const {
@@ -535,26 +399,33 @@ Action LlmEmulator::next_action() {
   return action;
 }
 
-void LlmEmulator::count(const std::string& api, const std::string& outcome) {
+void LlmEmulator::count(const std::string& outcome) {
   std::lock_guard lock(mutex_);
   by_outcome_[outcome]++;
   if (outcome == "ok" || outcome == "invalid_utf8") successes_++;
-  (void)api;
+}
+
+std::uint64_t LlmEmulator::record(const std::string& api, const http::Request& request) {
+  std::lock_guard lock(mutex_);
+  ++requests_;
+  by_api_[api]++;
+  recorded_.push_back({api, request.path, request.headers, request.body});
+  return next_id_++;
 }
 
 void LlmEmulator::handle(http::Request&& request, http::Reply reply) {
   if (request.path.rfind("/_emulator/", 0) == 0) {
-    handle_control(std::move(request), std::move(reply));
+    handle_control(std::move(request), reply);
   } else if (request.path == "/v1/messages" && request.method == "POST") {
-    handle_api("anthropic", std::move(request), std::move(reply));
+    handle_api(anthropic_dialect(), std::move(request), std::move(reply));
   } else if (request.path == "/v1/chat/completions" && request.method == "POST") {
-    handle_api("openai", std::move(request), std::move(reply));
+    handle_api(openai_dialect(), std::move(request), std::move(reply));
   } else {
-    reply(anthropic_error(404, "not_found_error", "Not Found", "req_emu_not_found"));
+    reply(anthropic_dialect().error({404, "not_found_error", "Not Found", "", ""}, "req_emu_not_found"));
   }
 }
 
-void LlmEmulator::handle_control(http::Request&& request, http::Reply reply) {
+void LlmEmulator::handle_control(http::Request&& request, const http::Reply& reply) {
   try {
     if (request.path == "/_emulator/stats" && request.method == "GET") {
       reply(json_response(200, stats()));
@@ -573,8 +444,9 @@ void LlmEmulator::handle_control(http::Request&& request, http::Reply reply) {
       }
       reply(json_response(200, {{"queued", actions.size()}}));
     } else if (request.path == "/_emulator/default" && request.method == "POST") {
-      set_default(Action::from_json(json::parse(request.body)));
-      reply(json_response(200, {{"default", Action::from_json(json::parse(request.body)).to_json()}}));
+      const Action action = Action::from_json(json::parse(request.body));
+      set_default(action);
+      reply(json_response(200, {{"default", action.to_json()}}));
     } else {
       reply(http::json_error(404, "unknown emulator control route " + request.method + " " + request.path));
     }
@@ -583,155 +455,47 @@ void LlmEmulator::handle_control(http::Request&& request, http::Reply reply) {
   }
 }
 
-void LlmEmulator::handle_api(const std::string& api, http::Request&& request, http::Reply reply) {
-  const bool anthropic = api == "anthropic";
-  std::uint64_t serial = 0;
-  {
-    std::lock_guard lock(mutex_);
-    ++requests_;
-    by_api_[api]++;
-    serial = next_id_++;
-    recorded_.push_back({api, request.path, request.headers, request.body});
-  }
-  const std::string request_id = (anthropic ? "req_01EMU" : "req_emu") + padded_counter(serial, 16);
-  auto with_id = [&](http::Response response) {
-    response.headers.emplace_back(anthropic ? "request-id" : "x-request-id", request_id);
-    if (!anthropic) response.headers.emplace_back("openai-processing-ms", "1");
-    return response;
+void LlmEmulator::handle_api(const Dialect& dialect, http::Request&& request, http::Reply untracked) {
+  auto in_flight = std::make_shared<InFlight>(concurrency_);
+  http::Reply reply = [in_flight, reply = std::move(untracked)](http::Response response) {
+    in_flight->finish();
+    reply(std::move(response));
   };
-  auto send_now = [&](const std::string& outcome, http::Response response) {
-    count(api, outcome);
-    reply(with_id(std::move(response)));
-  };
+  const std::uint64_t serial = record(dialect.name(), request);
+  const std::string request_id = dialect.request_id(serial);
 
   // Authentication first, as the real APIs do.
-  if (anthropic) {
-    // The API takes the key as x-api-key; current SDKs send it as a Bearer token.
-    std::optional<std::string> key = request.header("x-api-key");
-    const auto authorization = request.header("authorization");
-    if ((!key || key->empty()) && authorization && authorization->rfind("Bearer ", 0) == 0) {
-      key = authorization->substr(7);
-    }
-    if (!options_.expected_api_key.empty() && (!key || key->empty())) {
-      return send_now("unauthorized",
-                      anthropic_error(401, "authentication_error", "x-api-key header is required", request_id));
-    }
-    if (!options_.expected_api_key.empty() && *key != options_.expected_api_key) {
-      return send_now("unauthorized", anthropic_error(401, "authentication_error", "invalid x-api-key", request_id));
-    }
-    if (!request.header("anthropic-version")) {
-      return send_now("invalid_request", anthropic_error(400, "invalid_request_error",
-                                                         "anthropic-version: header is required", request_id));
-    }
-  } else if (!options_.expected_api_key.empty()) {
-    const auto authorization = request.header("authorization");
-    const std::string prefix = "Bearer ";
-    if (!authorization || authorization->rfind(prefix, 0) != 0) {
-      return send_now("unauthorized", openai_error(401, "invalid_request_error",
-                                                   "You didn't provide an API key. You need to provide your API key "
-                                                   "in an Authorization header using Bearer auth (i.e. "
-                                                   "Authorization: Bearer YOUR_KEY).",
-                                                   "", ""));
-    }
-    if (authorization->substr(prefix.size()) != options_.expected_api_key) {
-      // The real API echoes a masked key; the emulator never echoes it at all.
-      return send_now("unauthorized",
-                      openai_error(401, "invalid_request_error", "Incorrect API key provided.", "", "invalid_api_key"));
-    }
+  if (auto refusal = dialect.refuse(request, options_.expected_api_key)) {
+    const std::string outcome = refusal->status == 401 ? "unauthorized" : "invalid_request";
+    return answer(dialect, request_id, outcome, dialect.error(*refusal, request_id), 0, std::move(reply));
   }
-
-  const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    return send_now(
-        "invalid_request",
-        anthropic
-            ? anthropic_error(400, "invalid_request_error",
-                              "There was an error parsing the body of your request: not valid JSON", request_id)
-            : openai_error(400, "invalid_request_error", "We could not parse the JSON body of your request.", "", ""));
+  const auto validated = dialect.validate(request.body);
+  if (const auto* error = std::get_if<ApiError>(&validated)) {
+    return answer(dialect, request_id, "invalid_request", dialect.error(*error, request_id), 0, std::move(reply));
   }
-  const Validation validation = anthropic ? validate_anthropic(body) : validate_openai(body);
-  if (!validation.request) {
-    return send_now("invalid_request",
-                    anthropic ? anthropic_error(400, "invalid_request_error", validation.error_message, request_id)
-                              : openai_error(400, "invalid_request_error", validation.error_message,
-                                             validation.error_param, validation.error_code));
-  }
-  const ParsedRequest& parsed = *validation.request;
-
   const Action action = next_action();
   if (action.kind == "hang") {
-    count(api, "hang");
+    count("hang");
     std::lock_guard lock(mutex_);
     hanging_.push_back(std::move(reply));  // never answered; closed on reset/stop
     return;
   }
+  http::Response response =
+      scripted_response(dialect, action, std::get<ParsedRequest>(validated), dialect.message_id(serial), request_id);
+  answer(dialect, request_id, outcome_of(action), std::move(response), action.delay_ms, std::move(reply));
+}
 
-  std::string outcome = action.kind;
-  http::Response response;
-  auto api_error = [&](int status, std::string type, std::string message, std::string code) {
-    if (!action.error_type.empty()) type = action.error_type;
-    if (!action.message.empty()) message = action.message;
-    return anthropic ? anthropic_error(status, type, message, request_id)
-                     : openai_error(status, type, message, "", code);
-  };
-  const std::string id = (anthropic ? "msg_01EMU" : "chatcmpl-EMU") + padded_counter(serial, 16);
-  if (action.kind == "ok" || action.kind == "drop") {
-    const Reply answer = compose_reply(parsed);
-    response =
-        json_response(200, anthropic ? anthropic_success(id, parsed, answer) : openai_success(id, parsed, answer));
-    if (action.kind == "drop") response.truncate_body_at = response.body.size() / 2;
-  } else if (action.kind == "invalid_utf8") {
-    Reply answer = compose_reply(parsed);
-    const std::string placeholder = "@@INVALID_UTF8@@";
-    answer.text += " " + placeholder;
-    response =
-        json_response(200, anthropic ? anthropic_success(id, parsed, answer) : openai_success(id, parsed, answer));
-    // Raw bytes no UTF-8 decoder accepts: a lone continuation byte, 0xFF, an overlong '/'.
-    const auto at = response.body.find(placeholder);
-    response.body.replace(at, placeholder.size(), "bad\x80 bytes\xFF here\xC0\xAF end");
-  } else if (action.kind == "malformed") {
-    response = json_response(200, {});
-    response.body = anthropic ? R"({"id":")" + id + R"(","type":"message","content":[{"type":"text","text":"cut sh)"
-                              : R"({"id":")" + id + R"(","object":"chat.completion","choices":[{"index":0,"mess)";
-  } else if (action.kind == "rate_limit") {
-    response = api_error(429, anthropic ? "rate_limit_error" : "requests",
-                         anthropic ? "Number of request tokens has exceeded your per-minute rate limit"
-                                   : "Rate limit reached for requests. Please try again later.",
-                         "rate_limit_exceeded");
-  } else if (action.kind == "server_error") {
-    response = api_error(500, anthropic ? "api_error" : "server_error",
-                         anthropic ? "Internal server error"
-                                   : "The server had an error while processing your request. Sorry about that!",
-                         "");
-  } else if (action.kind == "overloaded") {
-    response = anthropic
-                   ? api_error(529, "overloaded_error", "Overloaded", "")
-                   : api_error(503, "server_error", "The engine is currently overloaded, please try again later", "");
-  } else if (action.kind == "billing") {
-    response = anthropic
-                   ? api_error(402, "billing_error", "Your credit balance is too low to access the Anthropic API.", "")
-                   : api_error(429, "insufficient_quota",
-                               "You exceeded your current quota, please check your plan and "
-                               "billing details.",
-                               "insufficient_quota");
-  } else {  // "error": any status, with the API's usual type for it
-    outcome = "error_" + std::to_string(action.status);
-    response =
-        api_error(action.status,
-                  anthropic ? default_anthropic_error_type(action.status) : default_openai_error_type(action.status),
-                  default_error_message(action.status), !anthropic && action.status == 401 ? "invalid_api_key" : "");
-  }
-  add_retry_headers(response, action);
-  response = with_id(std::move(response));
-
-  if (action.delay_ms <= 0) {
-    count(api, outcome);
+void LlmEmulator::answer(const Dialect& dialect, const std::string& request_id, const std::string& outcome,
+                         http::Response response, int delay_ms, http::Reply reply) {
+  dialect.add_id_headers(response, request_id);
+  if (delay_ms <= 0) {
+    count(outcome);
     reply(std::move(response));
     return;
   }
-  server_->run_after(std::chrono::milliseconds(action.delay_ms),
-                     [this, api, outcome, reply = std::move(reply), response = std::move(response)]() mutable {
-                       count(api, outcome);
+  server_->run_after(std::chrono::milliseconds(delay_ms),
+                     [this, outcome, reply = std::move(reply), response = std::move(response)]() mutable {
+                       count(outcome);
                        reply(std::move(response));
                      });
 }

@@ -7,7 +7,7 @@
 // HTTP routes besides the two APIs, for tests driving a separate process:
 //   POST /_emulator/script   JSON list of actions, appended to the queue
 //   POST /_emulator/default  one action, used when the queue is empty
-//   GET  /_emulator/stats    counts per API and per outcome
+//   GET  /_emulator/stats    counts per API and per outcome, requests in flight and their peak
 //   POST /_emulator/reset    empty queue, default "ok", zero counters, release hangs
 #include <chrono>
 #include <cstdint>
@@ -24,6 +24,8 @@
 #include "http/server.h"
 
 namespace gigent::llm_emulator {
+
+class Dialect;
 
 // What to do with one API request (after authentication and validation pass).
 struct Action {
@@ -80,20 +82,32 @@ class LlmEmulator {
 
   // Counters, as served by GET /_emulator/stats:
   // {"requests":N, "by_api":{"anthropic":N,"openai":N},
-  //  "by_outcome":{"ok":N,"rate_limit":N,...}, "successes":N, "hanging":N}
+  //  "by_outcome":{"ok":N,"rate_limit":N,...}, "successes":N, "hanging":N,
+  //  "in_flight":N, "peak_concurrent":N}
   nlohmann::json stats() const;
   int requests() const;   // API requests received (valid or not)
   int successes() const;  // complete 200 answers with a well-formed body
+  // The most API requests ever received and not yet answered at one time
+  // (since start or the last reset): what a client's concurrency limit bounds.
+  int peak_concurrent() const;
   std::vector<RecordedRequest> recorded_requests() const;
+
+  struct Concurrency;  // the in-flight count, shared with each request's reply
 
  private:
   void handle(http::Request&& request, http::Reply reply);
-  void handle_api(const std::string& api, http::Request&& request, http::Reply reply);
-  void handle_control(http::Request&& request, http::Reply reply);
+  void handle_api(const Dialect& dialect, http::Request&& request, http::Reply untracked);
+  void handle_control(http::Request&& request, const http::Reply& reply);
+  // Counts the outcome and sends the response, now or after `delay_ms`.
+  void answer(const Dialect& dialect, const std::string& request_id, const std::string& outcome,
+              http::Response response, int delay_ms, http::Reply reply);
+  // Counts and records an API request; returns its serial number.
+  std::uint64_t record(const std::string& api, const http::Request& request);
   Action next_action();
-  void count(const std::string& api, const std::string& outcome);
+  void count(const std::string& outcome);
 
   Options options_;
+  std::shared_ptr<Concurrency> concurrency_;
   std::unique_ptr<http::Server> server_;
   mutable std::mutex mutex_;
   std::deque<Action> queue_;

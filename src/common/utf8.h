@@ -1,9 +1,18 @@
 #pragma once
-// Making untrusted bytes safe to hand on: model output, provider error bodies.
+// UTF-8 checking and repair, the one implementation for the whole product:
+// untrusted bytes made safe to hand on (model output, provider error bodies)
+// and files that must be UTF-8 (the config).
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
-namespace gigent::executor {
+namespace gigent {
+
+// The byte offset of the first invalid UTF-8 sequence (stray continuation
+// byte, overlong form, surrogate, truncated sequence, > U+10FFFF), or nullopt
+// when all of `bytes` is valid UTF-8.
+std::optional<std::size_t> first_invalid_utf8(std::string_view bytes);
 
 // Returns `bytes` with every invalid UTF-8 sequence (stray continuation bytes,
 // overlong forms, surrogates, truncated sequences, > U+10FFFF) replaced by
@@ -18,4 +27,4 @@ std::string replace_lone_surrogate_escapes(std::string_view json_text);
 // At most `max_bytes` of `text`, cut on a UTF-8 boundary, with "…" when cut.
 std::string utf8_prefix(std::string_view text, std::size_t max_bytes);
 
-}  // namespace gigent::executor
+}  // namespace gigent

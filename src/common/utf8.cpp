@@ -1,6 +1,6 @@
-#include "executor/utf8.h"
+#include "common/utf8.h"
 
-namespace gigent::executor {
+namespace gigent {
 
 namespace {
 
@@ -66,6 +66,17 @@ int escape_code_unit(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+std::optional<std::size_t> first_invalid_utf8(std::string_view bytes) {
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    std::size_t bad_len = 1;
+    const std::size_t len = valid_sequence_length(bytes, i, bad_len);
+    if (len == 0) return i;
+    i += len;
+  }
+  return std::nullopt;
+}
+
 std::string sanitize_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
@@ -127,4 +138,4 @@ std::string utf8_prefix(std::string_view text, std::size_t max_bytes) {
   return std::string(text.substr(0, cut)) + "\xE2\x80\xA6";
 }
 
-}  // namespace gigent::executor
+}  // namespace gigent

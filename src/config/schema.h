@@ -1,0 +1,18 @@
+#pragma once
+// The parts of the gigent-agent.yaml schema shared between loader.cpp (the
+// load pipeline and most sections) and gigs.cpp. Internal to config/.
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "config/reader.h"
+
+namespace gigent::config {
+
+// The categories buyers browse by: the marketplace's 8 seeded category slugs.
+extern const std::vector<std::string_view> kCategories;
+
+// The `gigs` list: every gig with its tiers, delivery time, and renames.
+void read_gigs(Reader& in, const Section& root, std::vector<Gig>& out);
+
+}  // namespace gigent::config

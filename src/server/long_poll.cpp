@@ -1,0 +1,98 @@
+#include <utility>
+
+#include "server/api.h"
+#include "server/api_response.h"
+
+namespace gigent::server {
+
+struct Api::Waiter {
+  std::atomic<bool> done{false};
+  http::Reply reply;
+  OrderFilter filter;
+};
+
+// Parks the request until an order event for the agent or the deadline. The
+// query runs once more after parking, so an order placed between the first
+// query and the parking is not missed.
+void Api::park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply, bool& parked) {
+  auto waiter = std::make_shared<Waiter>();
+  waiter->filter = std::move(filter);
+  {
+    std::lock_guard lock(waiters_mutex_);
+    if (shutting_down_) return;
+    waiter->reply = std::move(reply);
+    waiters_.emplace(waiter->filter.agent_id, waiter);
+  }
+  parked = true;
+  api_logger()->debug("long-poll parked for agent {} (up to {} s)", waiter->filter.agent_id, wait.count());
+  std::weak_ptr<Waiter> weak = waiter;
+  // The timer fires on an I/O thread; the query that answers runs on the pool.
+  scheduler_(wait, [this, weak] {
+    reads_.post([this, weak] {
+      if (auto w = weak.lock()) expire(w);
+    });
+  });
+  if (!store_.list_orders(waiter->filter).empty()) expire(waiter);
+}
+
+void Api::expire(const std::shared_ptr<Waiter>& waiter) {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    auto [first, last] = waiters_.equal_range(waiter->filter.agent_id);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == waiter) {
+        waiters_.erase(it);
+        break;
+      }
+    }
+  }
+  if (waiter->done.exchange(true)) return;
+  http::Response response;
+  try {
+    response = orders_page(waiter->filter);
+  } catch (const std::exception& e) {
+    api_logger()->error("long-poll query failed: {}", e.what());
+    response = error_response(500, "Internal server error");
+  }
+  waiter->reply(std::move(response));
+}
+
+void Api::notify(const std::vector<std::string>& agent_ids) {
+  std::vector<std::shared_ptr<Waiter>> woken;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    for (const auto& id : agent_ids) {
+      auto [first, last] = waiters_.equal_range(id);
+      for (auto it = first; it != last; ++it) woken.push_back(it->second);
+    }
+  }
+  if (woken.empty()) return;
+  // Answer from the read pool, not inside the write request that caused it.
+  reads_.post([this, woken = std::move(woken)] {
+    for (const auto& waiter : woken) {
+      if (waiter->done.load()) continue;
+      try {
+        if (store_.list_orders(waiter->filter).empty()) continue;
+        api_logger()->debug("long-poll for agent {} woken by an order", waiter->filter.agent_id);
+        expire(waiter);
+      } catch (const std::exception& e) {
+        api_logger()->error("long-poll wake-up failed: {}", e.what());
+      }
+    }
+  });
+}
+
+void Api::shutdown() {
+  std::vector<std::shared_ptr<Waiter>> all;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    shutting_down_ = true;
+    for (auto& [id, waiter] : waiters_) all.push_back(waiter);
+  }
+  if (!all.empty()) api_logger()->info("answering {} parked long-poll(s) before stopping", all.size());
+  for (const auto& waiter : all) expire(waiter);
+  reads_.stop();
+  writes_.stop();
+}
+
+}  // namespace gigent::server
