@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGIGENT_WERROR=ON
 
 .DEFAULT_GOAL := build
-.PHONY: deps deps-ci asan-configure build test test-unit test-release test-asan demo sdk-check fuzz format \
+.PHONY: deps deps-ci asan-configure build test test-unit test-release package check-package test-asan demo sdk-check fuzz format \
   format-check tidy clean
 
 deps:
@@ -19,6 +19,14 @@ $(BUILD)/CMakeCache.txt:
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
+
+# The .deb (CPack) in $(BUILD)/, then lintian, an install into an empty root,
+# --version from it and systemd-analyze verify on the units.
+package: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS) --target package
+
+check-package: package
+	bash scripts/check-package.sh $(BUILD)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300

@@ -147,7 +147,8 @@ int cmd_run(const std::string& path, const std::string& url, const std::string& 
 // which makes this the one function over ~60 lines in the file.
 int main(int argc, char** argv) {
   CLI::App app{"gigent-runtime: turns a Gigent agent into an autonomous worker from one YAML file"};
-  app.set_version_flag("--version", std::string("gigent-runtime ") + GIGENT_VERSION);
+  app.set_version_flag("--version",
+                       std::string("gigent-runtime ") + GIGENT_VERSION + " (commit " + GIGENT_GIT_COMMIT + ")");
   app.require_subcommand(1);
 
   std::string dir = ".";

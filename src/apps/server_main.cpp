@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/log.h"
+#include "common/service_notify.h"
 #include "gigent/version.h"
 #include "http/server.h"
 #include "server/api.h"
@@ -69,7 +70,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
       ->capture_default_str();
   app.add_option("--static", options.static_dir,
                  "Serve a built web front end from DIR at / (index.html for paths outside /api)");
-  app.set_version_flag("--version", std::string("gigent-server ") + GIGENT_VERSION);
+  app.set_version_flag("--version",
+                       std::string("gigent-server ") + GIGENT_VERSION + " (commit " + GIGENT_GIT_COMMIT + ")");
   // Benchmark seeding: fill --db and exit. Not part of the user-facing help.
   app.add_option("--seed-agents", options.seed_agents)->group("");
   app.add_option("--seed-orders", options.seed.orders)->group("");
@@ -156,6 +158,7 @@ void announce(const Options& options, const gigent::http::Server& server) {
             server.max_connections());
   std::string shown_host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::cout << "gigent-server listening on http://" << shown_host << ":" << server.port() << std::endl;
+  gigent::service::notify_ready("listening on " + shown_host + ":" + std::to_string(server.port()));
 }
 
 int wait_for_stop_signal(const sigset_t& stop_signals) {
@@ -194,6 +197,7 @@ int serve(gigent::server::Store& store, const Options& options, const sigset_t& 
   announce(options, server);
   int signal_number = wait_for_stop_signal(stop_signals);
   log->info("received {}, stopping", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  gigent::service::notify_stopping("stopping");
   api.shutdown();
   server.stop();
   return 0;

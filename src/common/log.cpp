@@ -9,6 +9,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <nlohmann/json.hpp>
 
+#include "common/service_notify.h"
 #include "common/time_format.h"
 
 namespace gigent::log {
@@ -70,10 +71,11 @@ bool is_control(std::string_view s, std::size_t i) {
 
 // Writes one line per message: "TIME LEVEL COMPONENT message" as text, or one
 // JSON object. Both formats print the level as the config spells it ("warn").
+// Text lines going to journald leave out the time: the journal adds its own.
 template <typename Mutex>
 class LineSink final : public spdlog::sinks::base_sink<Mutex> {
  public:
-  LineSink(FILE* out, Format format) : out_(out), format_(format) {}
+  LineSink(FILE* out, Format format) : out_(out), format_(format), timestamps_(!service::writes_to_journal(out)) {}
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
@@ -88,8 +90,8 @@ class LineSink final : public spdlog::sinks::base_sink<Mutex> {
                                {"msg", cut_long_values(payload)}};
       line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
-      line = fmt::format("{} {:<5} {:<10} {}", iso8601_millis(msg.time), level_name(msg.level), component,
-                         sanitize_for_text(payload));
+      line = fmt::format("{:<5} {:<10} {}", level_name(msg.level), component, sanitize_for_text(payload));
+      if (timestamps_) line = iso8601_millis(msg.time) + " " + line;
     }
     line.push_back('\n');
     std::fwrite(line.data(), 1, line.size(), out_);
@@ -99,6 +101,7 @@ class LineSink final : public spdlog::sinks::base_sink<Mutex> {
  private:
   FILE* out_;
   Format format_;
+  bool timestamps_;
 };
 
 std::mutex g_mutex;

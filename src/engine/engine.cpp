@@ -8,6 +8,7 @@
 
 #include "boot/boot.h"
 #include "common/log.h"
+#include "common/service_notify.h"
 #include "common/time_format.h"
 #include "engine/dispatcher.h"
 #include "engine/intake.h"
@@ -293,6 +294,7 @@ void Engine::Impl::log_online(const Booted& booted, bool long_poll) {
             long_poll ? "long-poll order pickup"
                       : "polling every " + std::to_string(config.runtime.poll_interval_seconds) + " s",
             booted.provider->name(), config.execution.model);
+  service::notify_ready("online as \"" + config.agent.name + "\", taking orders");
 }
 
 void Engine::Impl::poll(marketplace::MarketplaceClient& client, OrderIntake& intake, bool long_poll) {
@@ -307,6 +309,7 @@ void Engine::Impl::poll(marketplace::MarketplaceClient& client, OrderIntake& int
 void Engine::Impl::drain(WorkerPool& pool) {
   set_phase("draining", &pool);
   int busy = pool.busy();
+  service::notify_stopping("draining: " + std::to_string(busy) + " order(s) in flight");
   if (busy > 0)
     log->info("shutting down: waiting up to {} s for {} order(s) in flight (send the signal again to stop now)",
               config.runtime.shutdown_grace_seconds, busy);
