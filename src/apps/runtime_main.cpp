@@ -203,9 +203,9 @@ int main(int argc, char** argv) {
     if (status->parsed()) return cmd_status(config_path, url, json);
     if (run->parsed()) return cmd_run(config_path, url, log_format);
     if (rotate->parsed()) {
-      auto config = load_or_report(config_path);
-      if (!config) return engine::kExitBadConfig;
-      return cli::rotate_key(*config, engine::resolve_backend_url(url, *config), std::cout, std::cerr);
+      auto loaded = load_or_report(config_path);
+      if (!loaded) return engine::kExitBadConfig;
+      return cli::rotate_key(loaded->config, engine::resolve_backend_url(url, loaded->config), std::cout, std::cerr);
     }
     if (deliver->parsed()) {
       auto loaded = load_or_report(config_path);

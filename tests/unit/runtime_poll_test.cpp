@@ -2,6 +2,7 @@
 // GET /api/orders does (newest first, limit and offset) and a client that
 // refuses bodies over its size limit: one bad page or row never blocks the
 // other orders, and orders are taken as soon as their page arrives.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -125,7 +126,7 @@ class FirstOrderStops final : public OrderSink {
 
 TEST(RuntimePoll, TheFirstOrderIsTakenAsSoonAsItsPageArrives) {
   Fixture f;
-  for (int i = 0; i < 1000; ++i) f.backend->add_order("o" + std::to_string(i));
+  for (int i = 0; i < 1000; ++i) f.backend->add_order(fmt::format("o{}", i));
   Cancellation stop;
   FirstOrderStops sink(stop, *f.backend);
   StatusRegistry status;
@@ -166,7 +167,7 @@ class TakesAll final : public OrderSink {
 
 TEST(RuntimePoll, TakingOrdersBetweenPagesSkipsNoneAndTheUnreadableAreReported) {
   Fixture f;
-  for (int i = 0; i < 250; ++i) f.backend->add_order("o" + std::to_string(i));
+  for (int i = 0; i < 250; ++i) f.backend->add_order(fmt::format("o{}", i));
   f.backend->rows.insert(f.backend->rows.begin() + 120, "[1,2]");
   Cancellation stop;
   TakesAll sink(stop, *f.backend, 250);
