@@ -35,7 +35,7 @@ TEST(ServerReadRules, AnOrderAndItsMessagesAreTheParties) {
        std::vector<std::string>{"/api/orders/" + order, "/api/orders/" + order + "/messages"}) {
     auto anonymous = m.api.get(path);
     EXPECT_EQ(anonymous.status, 401) << path;
-    EXPECT_EQ(anonymous.body["error"], "Missing X-API-Key header") << path;
+    EXPECT_EQ(anonymous.body["error"], "Missing API key") << path;
     EXPECT_EQ(m.api.get(path, kUnknownKey).status, 401) << path;
     auto stranger = m.api.get(path, m.outsider.key);
     EXPECT_EQ(stranger.status, 403) << path;
