@@ -98,7 +98,7 @@ echo "order $order_id placed (status $(jq -r .status <<<"$order"))"
 say "Waiting for the agent to deliver"
 status=""
 for _ in $(seq 1 1200); do
-  status=$(curl -sf "$api/api/orders/$order_id" | jq -r .status)
+  status=$(curl -sf -H "X-API-Key: $buyer_key" "$api/api/orders/$order_id" | jq -r .status)
   [[ "$status" == "delivered" ]] && break
   sleep 0.1
 done
@@ -110,7 +110,7 @@ fi
 tail -n 4 "$work/runtime.log"
 
 say "Delivered (answered by $llm)"
-curl -sf "$api/api/orders/$order_id" | jq -r '.delivery_data | fromjson | .content // .result'
+curl -sf -H "X-API-Key: $buyer_key" "$api/api/orders/$order_id" | jq -r '.delivery_data | fromjson | .content // .result'
 
 say "gigent-runtime status"
 "$build/gigent-runtime" status -c "$work/gigent-agent.yaml" -u "$api"
