@@ -31,7 +31,7 @@ std::unique_ptr<LlmProvider> make_provider(const config::ExecutionSection& execu
   // A missing key stops boot rather than failing (and perhaps cancelling)
   // every order; `validate` applies the same rule.
   if (auto missing = config::missing_llm_key(execution, config::process_env())) {
-    throw std::invalid_argument(std::move(*missing));
+    throw std::invalid_argument(*missing);
   }
   config::ExecutionSection resolved = execution;
   resolved.api_key = config::resolve_llm_key(execution, config::process_env());

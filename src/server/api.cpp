@@ -11,7 +11,7 @@
 
 namespace gigent::server {
 
-Api::Api(Store& store, ApiOptions options)
+Api::Api(Store& store, const ApiOptions& options)
     : store_(store),
       options_(options),
       reads_("api-read", options.read_threads),

@@ -42,7 +42,7 @@ class Api {
  public:
   using Scheduler = std::function<void(std::chrono::milliseconds, std::function<void()>)>;
 
-  Api(Store& store, ApiOptions options);
+  Api(Store& store, const ApiOptions& options);
   ~Api();
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
