@@ -1,3 +1,11 @@
+// The HTTP server: the acceptor with its connection cap and descriptor
+// back-off (Server::Impl), and one Session per connection (read header, read
+// body, hand to the handler, write, keep alive or close), with the timeouts
+// that stop slow senders. It is one file on purpose, although past 500
+// lines: the Session's phases and the Impl's registry of sessions (which
+// connection is idle, which may be closed to make room) share private state
+// and strands, and splitting them would publish that state in a header that
+// every user of http/server.h would see.
 #include "http/server.h"
 
 #include <sys/resource.h>
