@@ -12,54 +12,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http/client.h"
+#include "support/json_client.h"
 #include "support/process.h"
 
 namespace gigent::testing::server_client {
 
 using nlohmann::json;
 
-struct Result {
-  int status = 0;
-  json body;
-  std::string raw;
-};
-
-// A thin JSON client over gigent::http::Client; one per thread.
-class Api {
- public:
-  explicit Api(std::string base) : base_(std::move(base)) {}
-
-  Result call(const std::string& method, const std::string& path, const std::string& body = "",
-              const std::string& key = "", std::vector<std::pair<std::string, std::string>> headers = {}) {
-    gigent::http::ClientRequest request;
-    request.method = method;
-    request.url = base_ + path;
-    request.body = body;
-    request.total_timeout = std::chrono::seconds(60);
-    const bool typed =
-        std::any_of(headers.begin(), headers.end(), [](const auto& h) { return h.first == "Content-Type"; });
-    if (!body.empty() && !typed) request.headers.emplace_back("Content-Type", "application/json");
-    if (!key.empty()) request.headers.emplace_back("X-API-Key", key);
-    for (auto& h : headers) request.headers.push_back(h);
-    auto result = client_.perform(request);
-    EXPECT_TRUE(result.ok()) << method << " " << path << ": " << result.error;
-    Result out{result.response.status, json(), result.response.body};
-    if (!out.raw.empty()) out.body = json::parse(out.raw, nullptr, false);
-    return out;
-  }
-  Result get(const std::string& path, const std::string& key = "") { return call("GET", path, "", key); }
-  Result post(const std::string& path, const json& body, const std::string& key = "") {
-    return call("POST", path, body.dump(), key);
-  }
-  Result patch(const std::string& path, const json& body, const std::string& key = "") {
-    return call("PATCH", path, body.dump(), key);
-  }
-
- private:
-  std::string base_;
-  gigent::http::Client client_;
-};
+using Result = json_http::Result;
+using Api = json_http::Client;
 
 struct Agent {
   std::string id, key;

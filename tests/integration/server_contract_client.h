@@ -12,57 +12,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http/client.h"
+#include "support/json_client.h"
 
 namespace gigent::contract {
 
 using nlohmann::json;
 
-struct Result {
-  int status = 0;
-  json body;
-  std::string raw;
-  std::map<std::string, std::string> headers;  // keys lowercased
-
-  std::string header(const std::string& lowercase_name) const {
-    auto it = headers.find(lowercase_name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
-class Client {
- public:
-  explicit Client(std::string base) : base_(std::move(base)) {}
-
-  Result call(const std::string& method, const std::string& path, const std::string& body = "",
-              const std::string& key = "", std::vector<std::pair<std::string, std::string>> headers = {}) {
-    gigent::http::ClientRequest request;
-    request.method = method;
-    request.url = base_ + path;
-    request.body = body;
-    request.total_timeout = std::chrono::seconds(60);
-    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-    if (!key.empty()) request.headers.emplace_back("X-API-Key", key);
-    for (auto& h : headers) request.headers.push_back(h);
-    auto result = client_.perform(request);
-    EXPECT_TRUE(result.ok()) << method << " " << path << ": " << result.error;
-    Result out{result.response.status, json(), result.response.body, result.response.headers};
-    if (!out.raw.empty()) out.body = json::parse(out.raw, nullptr, false);
-    return out;
-  }
-  Result get(const std::string& path, const std::string& key = "") { return call("GET", path, "", key); }
-  Result post(const std::string& path, const json& body, const std::string& key = "") {
-    return call("POST", path, body.dump(), key);
-  }
-  Result patch(const std::string& path, const json& body, const std::string& key = "") {
-    return call("PATCH", path, body.dump(), key);
-  }
-  Result del(const std::string& path, const std::string& key = "") { return call("DELETE", path, "", key); }
-
- private:
-  std::string base_;
-  gigent::http::Client client_;
-};
+using Result = testing::json_http::Result;
+using Client = testing::json_http::Client;
 
 struct Agent {
   std::string id, key;
