@@ -364,6 +364,12 @@ TEST_F(FaultSuite, SigkillMidOrderThenRestartResumesAndDeliversOnce) {
   auto& runtime = start_runtime(proxy.url());
   auto id = order(server.url(), "Killed while thinking");
   ASSERT_TRUE(runtime.wait_for_output("asking anthropic", 20s)) << runtime.output();
+  // The log line comes just before the request leaves: kill only once the
+  // emulator holds the request, so the call really dies in flight.
+  for (auto until = std::chrono::steady_clock::now() + 20s;
+       emulator.requests() < 1 && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(emulator.requests(), 1);
   runtime.signal(SIGKILL);
   ASSERT_TRUE(runtime.wait_exit(10s).has_value());
   EXPECT_EQ(wait_for_order_status(server.url(), id, "in_progress", 1s).value("status", ""), "in_progress");
