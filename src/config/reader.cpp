@@ -268,42 +268,45 @@ void Reader::read_string(const Section& section, std::string_view key, std::stri
 }
 
 void Reader::read_int(const Section& section, std::string_view key, int& out, int minimum, int maximum) {
-  const Entry* entry = section.find(key);
-  if (entry == nullptr) return;  // keep the default
   const std::string field = section.field(key);
   const std::string expected = "an integer from " + std::to_string(minimum) + " to " + std::to_string(maximum);
-  const ScalarRead read = read_scalar(entry->value, value_position(*entry), field, expected, {});
-  if (read.state == ScalarRead::State::Bad) return;
-  if (read.state == ScalarRead::State::Null) {
-    add(read.position, field, "has no value; expected " + expected + " (or omit the key for the default)");
-    return;
-  }
-  const std::string text = trim(read.text);
+  const auto read = read_number_text(section, key, field, expected);
+  if (!read) return;
+  const std::string& text = read->text;
   const auto value = parse_integer(text);
   if (!value) {
-    add(read.position, field, quote_for_message(text) + " is not an integer; expected " + expected);
+    add(read->position, field, quote_for_message(text) + " is not an integer; expected " + expected);
     return;
   }
   if (*value < minimum || *value > maximum) {
-    add(read.position, field, std::to_string(*value) + " is out of range; expected " + expected);
+    add(read->position, field, std::to_string(*value) + " is out of range; expected " + expected);
     return;
   }
   out = static_cast<int>(*value);
 }
 
-void Reader::read_seconds(const Section& section, std::string_view key, int& out, const SecondsRule& rule) {
+std::optional<ScalarRead> Reader::read_number_text(const Section& section, std::string_view key,
+                                                   const std::string& field, const std::string& expected) {
   const Entry* entry = section.find(key);
-  if (entry == nullptr) return;
+  if (entry == nullptr) return std::nullopt;
+  ScalarRead read = read_scalar(entry->value, value_position(*entry), field, expected, {});
+  if (read.state == ScalarRead::State::Bad) return std::nullopt;
+  if (read.state == ScalarRead::State::Null) {
+    add(read.position, field, "has no value; expected " + expected + " (or omit the key for the default)");
+    return std::nullopt;
+  }
+  read.text = trim(read.text);
+  return read;
+}
+
+void Reader::read_seconds(const Section& section, std::string_view key, int& out, const SecondsRule& rule) {
   const std::string field = section.field(key);
   const std::string expected =
       "an integer from " + std::to_string(rule.advised_minimum) + " to " + std::to_string(rule.maximum);
-  const ScalarRead read = read_scalar(entry->value, value_position(*entry), field, expected, {});
-  if (read.state == ScalarRead::State::Bad) return;
-  if (read.state == ScalarRead::State::Null) {
-    add(read.position, field, "has no value; expected " + expected + " (or omit the key for the default)");
-    return;
-  }
-  const std::string text = trim(read.text);
+  const auto read_text = read_number_text(section, key, field, expected);
+  if (!read_text) return;
+  const ScalarRead& read = *read_text;
+  const std::string& text = read.text;
   const auto value = parse_number(text);
   if (!value) {
     add(read.position, field, quote_for_message(text) + " is not an integer; expected " + expected);

@@ -115,6 +115,10 @@ class Reader {
   void record(Severity severity, Position position, std::string field, std::string message);
   Position interpolation_position(const YAML::Node& node, const InterpolationIssue& issue) const;
   bool report_unterminated_quote(const YAML::Node& node, const std::string& field);
+  // The trimmed value of a number key, or nothing when the key is absent
+  // (keep the default) or its value is no usable scalar (problem recorded).
+  std::optional<ScalarRead> read_number_text(const Section& section, std::string_view key, const std::string& field,
+                                             const std::string& expected);
   ScalarRead read_scalar(const YAML::Node& node, Position position, const std::string& field, std::string_view expected,
                          const StringRule& rule);
 
