@@ -34,6 +34,14 @@ bool same_value(const nlohmann::json& published, const nlohmann::json& wanted) {
   return published == wanted;
 }
 
+// The published api_schema (JSON text, or an object from a backend that
+// decodes it) says the same as the gig's input_schema.
+bool same_schema(const nlohmann::json& published, const config::Gig& gig) {
+  if (published.is_string())
+    return nlohmann::json::parse(published.get<std::string>(), nullptr, false) == gig.input_schema;
+  return published == gig.input_schema;
+}
+
 std::string status_of(const nlohmann::json& gig) {
   return marketplace::string_field(gig, "status", "active");
 }
@@ -183,6 +191,9 @@ nlohmann::json gig_body(const config::Gig& gig, const std::string& agent_id) {
       {"example_input", gig.example_input},
       {"example_output", gig.example_output},
   };
+  // Buyers (and their agents) read what input the gig takes; sent as text,
+  // the shape the deployed service stores.
+  if (!gig.input_schema.is_null()) body["api_schema"] = gig.input_schema.dump();
   return body;
 }
 
@@ -238,6 +249,8 @@ PublishReport publish_gigs(const config::Config& config, marketplace::Marketplac
     if (renamed.count(i)) changes["title"] = gig.title;
     for (const char* field : kOwnedFields)
       if (!same_value(published.value(field, nlohmann::json(nullptr)), wanted[field])) changes[field] = wanted[field];
+    if (wanted.contains("api_schema") && !same_schema(published.value("api_schema", nlohmann::json(nullptr)), gig))
+      changes["api_schema"] = wanted["api_schema"];
     bool active = status_of(published) == "active";
     auto remembered = memory.gigs.find(id);
     bool paused_by_us = remembered != memory.gigs.end() && remembered->second.paused_by_runtime;

@@ -17,6 +17,20 @@ struct Tier {
   // (defaults 1, 2 and 3 for basic, standard and premium). The marketplace
   // keeps one delivery time per gig: basic's, as Gig::delivery_time_hours.
   double delivery_days = 1;
+  // Added to the system prompt for orders of this tier (e.g. premium: "3,000
+  // words, with an outline and sources"). Not published: it is how the work
+  // is done, not what the buyer reads.
+  std::string instructions;
+};
+
+// `gigs[].execution`: settings merged over the top-level `execution` for this
+// gig's orders. Unset fields keep the top-level value.
+struct ExecutionOverride {
+  std::optional<std::string> model;
+  std::optional<std::string> system_prompt;
+  std::optional<int> max_tokens;
+  std::optional<double> temperature;
+  bool empty() const { return !model && !system_prompt && !max_tokens && !temperature; }
 };
 
 struct Gig {
@@ -37,6 +51,17 @@ struct Gig {
   // The title this gig had before a rename, so publishing renames that gig
   // instead of pausing it and creating a new one.
   std::optional<std::string> replaces;
+  ExecutionOverride execution;
+  // JSON Schemas (draft-07), checked at load. `input_schema` is published as
+  // the gig's api_schema and checked against each order's input_data before
+  // the LLM is asked; `output_schema` checks the reply when delivery.format
+  // is json. Null when not set.
+  nlohmann::json input_schema;
+  nlohmann::json output_schema;
+
+  // The tier named by an order ("basic", "standard", "premium"); basic when
+  // the name is unknown or the gig lacks that tier.
+  const Tier& tier(const std::string& name) const;
 };
 
 struct AgentSection {
@@ -160,6 +185,14 @@ inline constexpr std::string_view kTemplateWallet = "0x0000000000000000000000000
 
 // The commented template `gigent-runtime init` writes.
 const std::string& template_yaml();
+
+// The execution settings for one gig's orders: `gigs[].execution` merged
+// over the top-level `execution`.
+ExecutionSection execution_for(const ExecutionSection& top, const Gig& gig);
+
+// The config's gig an order is for, matched by the order's gig title (case
+// and surrounding blanks ignored); nullptr when none matches.
+const Gig* find_gig(const Config& config, const std::string& gig_title);
 
 std::string to_string(DeliveryFormat f);
 std::string to_string(FailedOrderAction a);

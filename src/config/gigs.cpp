@@ -3,8 +3,12 @@
 #include <cmath>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "common/text.h"
+#include "config/json_schema_check.h"
 #include "config/schema.h"
+#include "config/yaml_json.h"
 
 namespace gigent::config {
 
@@ -20,9 +24,11 @@ constexpr double kMaxDeliveryDays = 365;
 
 const std::vector<std::string_view> kGigKeys = {
     "title",         "description",   "category",       "subcategory", "tags", "pricing", "delivery_time_hours",
-    "max_revisions", "example_input", "example_output", "replaces"};
+    "max_revisions", "example_input", "example_output", "replaces",      "execution",
+    "input_schema",  "output_schema"};
+const std::vector<std::string_view> kGigExecutionKeys = {"model", "system_prompt", "max_tokens", "temperature"};
 const std::vector<std::string_view> kPricingKeys = {"basic", "standard", "premium"};
-const std::vector<std::string_view> kTierKeys = {"price", "description", "delivery_days"};
+const std::vector<std::string_view> kTierKeys = {"price", "description", "delivery_days", "instructions"};
 
 // A tier as read, and where its `delivery_days` was set (if it was).
 struct TierRead {
@@ -69,6 +75,7 @@ std::optional<TierRead> read_tier(Reader& in, const Section& pricing, std::strin
   in.read_string(*tier, "description", out.tier.description,
                  {.required = true, .expected = "a non-empty string saying what this tier delivers"});
   read_delivery_days(in, *tier, out);
+  in.read_string(*tier, "instructions", out.tier.instructions);
   return out;
 }
 
@@ -175,8 +182,60 @@ void check_renames(Reader& in, const std::vector<Rename>& renames, const TitleIn
   }
 }
 
+// `gigs[].execution`: the top-level execution settings this gig changes. The
+// provider is the daemon's one provider, so the temperature range is its.
+void read_gig_execution(Reader& in, const Section& gig, const std::string& provider, ExecutionOverride& out) {
+  if (gig.find("execution") == nullptr) return;
+  const auto execution = in.child_section(gig, "execution", kGigExecutionKeys, false,
+                                          "a mapping of execution settings for this gig (model, system_prompt, "
+                                          "max_tokens, temperature)");
+  if (!execution) return;
+  if (execution->find("model") != nullptr) {
+    std::string model;
+    in.read_string(*execution, "model", model, {.required = true, .expected = "a model name, e.g. claude-sonnet-4-5"});
+    if (!trim(model).empty()) out.model = trim(model);
+  }
+  if (execution->find("system_prompt") != nullptr) {
+    std::string prompt;
+    in.read_string(*execution, "system_prompt", prompt);
+    out.system_prompt = prompt;
+  }
+  if (execution->find("max_tokens") != nullptr) {
+    int max_tokens = -1;
+    in.read_int(*execution, "max_tokens", max_tokens, 1, 200000);
+    if (max_tokens > 0) out.max_tokens = max_tokens;
+  }
+  if (execution->find("temperature") != nullptr) {
+    const bool anthropic = provider != "openai";
+    double temperature = -1;
+    in.read_number(*execution, "temperature", temperature, 0, anthropic ? 1 : 2,
+                   anthropic ? "a number from 0 to 1 (Anthropic's API refuses any other; OpenAI's accepts 0 to 2)"
+                             : "a number from 0 to 2 (OpenAI's API refuses any other)");
+    if (temperature >= 0) out.temperature = temperature;
+  }
+}
+
+// A JSON Schema written as a YAML mapping or as JSON text, checked as a
+// schema here so that a mistake is a config error, not a failed order.
+void read_schema(Reader& in, const Section& gig, std::string_view key, nlohmann::json& out) {
+  const Entry* entry = gig.find(key);
+  if (entry == nullptr || !entry->value || entry->value.IsNull()) return;
+  auto converted = yaml_to_json(entry->value);
+  if (const auto* error = std::get_if<std::string>(&converted)) {
+    in.add(in.value_position(*entry), gig.field(key), *error);
+    return;
+  }
+  auto schema = std::get<nlohmann::json>(std::move(converted));
+  if (auto problem = json_schema_problem(schema)) {
+    in.add(in.value_position(*entry), gig.field(key),
+           fmt::format("is not a valid JSON Schema (draft-07): {}", *problem));
+    return;
+  }
+  out = std::move(schema);
+}
+
 void read_gig(Reader& in, const YAML::Node& node, std::size_t index, TitleIndex& titles, std::vector<Rename>& renames,
-              std::vector<Gig>& gigs) {
+              const std::string& provider, std::vector<Gig>& gigs) {
   const std::string path = "gigs[" + std::to_string(index) + "]";
   const Position position = position_of(node.Mark());
   if (!node.IsMap()) {
@@ -200,12 +259,15 @@ void read_gig(Reader& in, const YAML::Node& node, std::size_t index, TitleIndex&
   in.read_string(*gig, "example_input", out.example_input);
   in.read_string(*gig, "example_output", out.example_output);
   read_replaces(in, *gig, index, out, renames);
+  read_gig_execution(in, *gig, provider, out.execution);
+  read_schema(in, *gig, "input_schema", out.input_schema);
+  read_schema(in, *gig, "output_schema", out.output_schema);
   gigs.push_back(std::move(out));
 }
 
 }  // namespace
 
-void read_gigs(Reader& in, const Section& root, std::vector<Gig>& out) {
+void read_gigs(Reader& in, const Section& root, const std::string& provider, std::vector<Gig>& out) {
   constexpr std::string_view expected = "a list of gigs, each starting with `- title: ...` (at least one)";
   const Entry* entry = root.find("gigs");
   if (entry == nullptr) {
@@ -228,8 +290,31 @@ void read_gigs(Reader& in, const Section& root, std::vector<Gig>& out) {
   }
   TitleIndex titles;
   std::vector<Rename> renames;
-  for (std::size_t i = 0; i < gigs.size(); ++i) read_gig(in, gigs[i], i, titles, renames, out);
+  for (std::size_t i = 0; i < gigs.size(); ++i) read_gig(in, gigs[i], i, titles, renames, provider, out);
   check_renames(in, renames, titles);
+}
+
+const Tier& Gig::tier(const std::string& name) const {
+  if (name == "premium" && premium) return *premium;
+  if (name == "standard" && standard) return *standard;
+  return basic;
+}
+
+ExecutionSection execution_for(const ExecutionSection& top, const Gig& gig) {
+  ExecutionSection merged = top;
+  if (gig.execution.model) merged.model = *gig.execution.model;
+  if (gig.execution.system_prompt) merged.system_prompt = *gig.execution.system_prompt;
+  if (gig.execution.max_tokens) merged.max_tokens = *gig.execution.max_tokens;
+  if (gig.execution.temperature) merged.temperature = *gig.execution.temperature;
+  return merged;
+}
+
+const Gig* find_gig(const Config& config, const std::string& gig_title) {
+  const std::string wanted = lowercase(trim(gig_title));
+  if (wanted.empty()) return nullptr;
+  for (const Gig& gig : config.gigs)
+    if (lowercase(trim(gig.title)) == wanted) return &gig;
+  return nullptr;
 }
 
 }  // namespace gigent::config

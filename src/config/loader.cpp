@@ -226,9 +226,11 @@ void read_document(Reader& in, std::string_view source, const LoadOptions& optio
   if (!root) return;
   read_agent(in, *root, config.agent);
   read_owner(in, *root, config.owner);
-  read_gigs(in, *root, config.gigs);
   read_runtime(in, *root, config.runtime);
+  // Before the gigs: a gig's own temperature is checked for the provider.
+  // Problems are sorted by position, so the order of reading shows nowhere.
   read_execution(in, *root, options, env, config.execution);
+  read_gigs(in, *root, config.execution.provider, config.gigs);
   read_delivery(in, *root, config.delivery);
   read_heartbeat(in, *root, config.heartbeat);
   read_logging(in, *root, config.logging);

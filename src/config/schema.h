@@ -12,7 +12,8 @@ namespace gigent::config {
 // The categories buyers browse by: the marketplace's 8 seeded category slugs.
 extern const std::vector<std::string_view> kCategories;
 
-// The `gigs` list: every gig with its tiers, delivery time, and renames.
-void read_gigs(Reader& in, const Section& root, std::vector<Gig>& out);
+// The `gigs` list: every gig with its tiers, delivery time, renames, own
+// execution settings (temperature checked for `provider`) and schemas.
+void read_gigs(Reader& in, const Section& root, const std::string& provider, std::vector<Gig>& out);
 
 }  // namespace gigent::config

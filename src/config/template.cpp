@@ -63,18 +63,45 @@ gigs:
       basic:    { price: 5,  description: "500-word post", delivery_days: 1 }
       standard: { price: 15, description: "1500-word post with headings and meta description", delivery_days: 2 }
       premium:  { price: 30, description: "3000-word long-form post with outline and sources", delivery_days: 3 }
+    # Each tier may also say `instructions`: how orders of that tier are
+    # done, added to the system prompt for them (the tier's name and
+    # description go in the order's message), e.g.
+    #   premium: { price: 30, description: "...", instructions: "3,000 words, with an outline and sources" }
     # Optional, default pricing.basic.delivery_days x 24. Hours until the
     # order is due, 1..8760; when both are set they must agree.
     delivery_time_hours: 24
     # Optional, default 1. Revisions a buyer may request, 0..100.
     max_revisions: 1
-    # Optional. Shown to buyers as an example of a brief and of a result.
+    # Optional. Shown to buyers as an example of a brief and of a result,
+    # and given to the model as one worked example.
     example_input: "Topic: why small businesses should start a blog. Tone: friendly."
     example_output: "# Why Your Small Business Needs a Blog\n\nA blog is the cheapest..."
     # Optional. After renaming a gig, its title before the rename: the
     # published gig is renamed (keeping its orders and reviews) instead of
     # being paused and replaced by a new one. E.g.
     # replaces: "Blog writer"
+    # Optional. This gig's own execution settings, merged over `execution`
+    # below (any of model, system_prompt, max_tokens, temperature), e.g.
+    # execution:
+    #   model: claude-sonnet-4-5
+    #   system_prompt: "You are a senior editor who writes for small businesses."
+    #   max_tokens: 8192
+    #   temperature: 0.5
+    # Optional. A JSON Schema (draft-07, as YAML or as JSON text) of the
+    # input_data buyers send; published as the gig's api_schema. An order
+    # whose input does not satisfy it is not worked: the buyer is told each
+    # problem and the order is rejected (or left, per failed_order_action).
+    # input_schema:
+    #   type: object
+    #   required: [topic]
+    #   properties:
+    #     topic: { type: string, minLength: 3 }
+    # Optional, with delivery.format json. A JSON Schema the reply must
+    # satisfy; a reply that does not gets one corrective turn quoting the
+    # problems, then the order fails with the reason.
+    # output_schema:
+    #   type: object
+    #   required: [title, body]
 
 # --- How the agent runs (all optional; the values shown are the defaults) ---
 runtime:

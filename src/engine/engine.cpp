@@ -113,6 +113,7 @@ nlohmann::json Engine::Impl::snapshot(const WorkerPool* pool) {
     try {
       for (auto& r : journal->in_states({JobState::AwaitingDelivery, JobState::Poison, JobState::Failed})) {
         nlohmann::json item = {{"order_id", r.order_id},
+                               {"round", r.round},
                                {"attempts", r.attempts},
                                {"last_error", r.last_error},
                                {"next_attempt_at", r.next_attempt_at},
@@ -300,6 +301,9 @@ void Engine::Impl::log_online(const Booted& booted, bool long_poll) {
 void Engine::Impl::poll(marketplace::MarketplaceClient& client, OrderIntake& intake, bool long_poll) {
   listener::PollOptions options;
   options.order_status = config.runtime.auto_accept ? "pending" : "accepted";
+  // A buyer's revision request is taken as a new order is.
+  options.more_statuses = {"revision_requested"};
+  options.status_lists = listener::Poller(client, agent_id).server_has_feature("order_status_list");
   options.interval = std::chrono::seconds(config.runtime.poll_interval_seconds);
   options.long_poll_seconds = long_poll ? config.runtime.long_poll_seconds : 0;
   options.housekeeping_interval = kReconcileInterval;

@@ -42,13 +42,14 @@ JobRecord read_row(Statement& s) {
   r.updated_at = s.column_string(8);
   r.owner_pid = static_cast<int>(s.column_int64(9));
   r.owner_start = s.column_string(10);
+  r.round = static_cast<int>(s.column_int64(11));
   return r;
 }
 }  // namespace
 
 constexpr const char* kColumns =
     "order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, next_attempt_at, updated_at, "
-    "owner_pid, owner_start";
+    "owner_pid, owner_start, round";
 
 std::string process_start_token(int pid) {
   if (pid <= 0) return "";
@@ -150,6 +151,12 @@ Journal::Journal(const std::string& path) : path_(path) {
       has_owner_start = s.step();
     }
     if (!has_owner_start) exec("ALTER TABLE jobs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''");
+    bool has_round = false;
+    {
+      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'round'"));
+      has_round = s.step();
+    }
+    if (!has_round) exec("ALTER TABLE jobs ADD COLUMN round INTEGER NOT NULL DEFAULT 0");
   } catch (const sqlite::Error& e) {
     statements_.reset();
     sqlite3_close(db_);
@@ -223,6 +230,7 @@ void bind_record(Statement& s, const JobRecord& r) {
   s.bind_int64(8, r.next_attempt_at);
   s.bind_int64(9, ::getpid());
   s.bind_text(10, this_process_token());
+  s.bind_int64(11, r.round);
 }
 }  // namespace
 
@@ -248,8 +256,8 @@ int Journal::write(const JobRecord& r, const std::string& insert_verb) {
   Statement s(
       prepared(insert_verb +
                " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-               "last_error, next_attempt_at, owner_pid, owner_start, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-               "?, datetime('now'))"));
+               "last_error, next_attempt_at, owner_pid, owner_start, round, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+               "?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   return run_or_throw(s, "cannot record order " + r.order_id + " in " + path_);
 }
@@ -291,6 +299,20 @@ bool Journal::take_over(const JobRecord& seen) {
   s.bind_int64(4, seen.owner_pid);
   s.bind_text(5, seen.owner_start);
   return run_or_throw(s, "cannot update order " + seen.order_id + " in " + path_) == 1;
+}
+
+bool Journal::begin_round(const std::string& order_id, int round) {
+  std::lock_guard lock(mutex_);
+  Statement s(
+      prepared("UPDATE jobs SET round = ?, state = 'claimed', attempts = 0, delivery_data = '', last_error = '', "
+               "next_attempt_at = 0, owner_pid = ?, owner_start = ?, updated_at = datetime('now') "
+               "WHERE order_id = ? AND round = ? AND state = 'delivered'"));
+  s.bind_int64(1, round);
+  s.bind_int64(2, ::getpid());
+  s.bind_text(3, this_process_token());
+  s.bind_text(4, order_id);
+  s.bind_int64(5, round - 1);
+  return run_or_throw(s, "cannot begin revision of order " + order_id + " in " + path_) == 1;
 }
 
 }  // namespace gigent::engine

@@ -46,6 +46,10 @@ struct JobRecord {
   // ticks>" from /proc, so a pid the kernel reused for another process never
   // makes a dead owner look alive. Empty in journals written before it existed.
   std::string owner_start;
+  // Which piece of work the record is on: 0 the order itself, n its n-th
+  // revision. Each round is its own step: begun once (Journal::begin_round),
+  // run once, delivered once.
+  int round = 0;
 };
 
 // "<boot id>:<start time>" of process `pid`, or "" when it does not exist (or
@@ -99,6 +103,11 @@ class Journal {
   // two replicas taking over a dead owner's order exactly one gets true.
   // Throws JournalError.
   bool take_over(const JobRecord& seen);
+  // Starts revision `round` of an order whose round `round - 1` is
+  // delivered: one conditional UPDATE, so of two processes (or two looks at
+  // a stale list) exactly one begins the round. The record becomes Claimed
+  // with no result. False when the record is not at that point. Throws JournalError.
+  bool begin_round(const std::string& order_id, int round);
   // Every record in one of `states`; a failed read throws JournalError, never
   // returns a partial list.
   std::vector<JobRecord> in_states(const std::vector<JobState>& states);

@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <ctime>
 #include <functional>
+#include <iomanip>
+#include <sstream>
+
+#include <fmt/format.h>
 
 #include "common/log.h"
 #include "delivery/delivery.h"
+#include "executor/json_check.h"
 #include "executor/prompt.h"
 #include "marketplace/retry.h"
 
@@ -118,7 +123,11 @@ nlohmann::json Counters::to_json() const {
           {"llm_calls", llm_calls.load()},
           {"input_tokens", input_tokens.load()},
           {"output_tokens", output_tokens.load()},
-          {"llm_latency_ms_total", llm_latency_ms_total.load()}};
+          {"llm_latency_ms_total", llm_latency_ms_total.load()},
+          {"revisions_delivered", revisions_delivered.load()},
+          {"late_orders", late_orders.load()},
+          {"inputs_rejected", inputs_rejected.load()},
+          {"replies_corrected", replies_corrected.load()}};
 }
 
 OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
@@ -147,6 +156,13 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
   if (existing && config_.runtime.allow_replicas && held_by_another_live_process(*existing)) {
     log->debug("order {} is being handled by another replica (pid {})", id, existing->owner_pid);
     return false;
+  }
+  // Input that does not satisfy the gig's input_schema is refused before it
+  // is accepted, so that `reject` can reject it.
+  if (status == "pending" && !input_acceptable(client, order, existing.value_or(JobRecord{}))) return false;
+  if (status == "revision_requested") {
+    existing = begin_revision(client, order, existing);
+    if (!existing) return false;
   }
   JobRecord record = existing.value_or(JobRecord{});
   record.order_id = id;
@@ -276,18 +292,173 @@ void OrderProcessor::process(const nlohmann::json& order, std::chrono::microseco
   }
 }
 
+namespace {
+// A whole-number member of a row, or `fallback` (rows are read, never trusted).
+int int_member(const nlohmann::json& row, const char* key, int fallback) {
+  auto it = row.is_object() ? row.find(key) : row.end();
+  if (it == row.end() || !it->is_number()) return fallback;
+  const double value = it->get<double>();
+  return value >= 0 && value < 1e6 ? static_cast<int>(value) : fallback;
+}
+
+// A deadline in the past is logged: the order is still done, as well as it can be.
+bool is_late(const nlohmann::json& row, std::string& deadline) {
+  deadline = marketplace::string_field(row, "deadline");
+  if (deadline.size() < 19) return false;
+  std::tm tm{};
+  std::istringstream in(deadline.substr(0, 19));
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return false;
+  return static_cast<long long>(timegm(&tm)) < unix_now();
+}
+
+std::string joined(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+}  // namespace
+
+void OrderProcessor::retry_later(JobRecord& record, const std::string& why) {
+  record.attempts++;
+  record.last_error = why;
+  record.state = JobState::Failed;
+  record.next_attempt_at = retry_at(record.attempts);
+  journal_.put(record);
+  logger()->warn("order {}: {}; retry in {} s", record.order_id, why, record.next_attempt_at - unix_now());
+}
+
+std::optional<JobRecord> OrderProcessor::begin_revision(marketplace::MarketplaceClient& client,
+                                                        const nlohmann::json& order,
+                                                        const std::optional<JobRecord>& existing) {
+  auto log = logger();
+  const std::string id = marketplace::string_field(order, "id");
+  // A round begun and not delivered resumes: never a second start of it.
+  if (existing && existing->state != JobState::Delivered) return existing;
+  const int round = existing ? existing->round + 1 : std::max(1, int_member(order, "revisions_used", 1));
+  const config::Gig* gig = config::find_gig(config_, marketplace::string_field(order, "gig_title"));
+  const int allowed = int_member(order, "max_revisions", gig != nullptr ? gig->max_revisions : 1);
+  if (round > allowed) {
+    // gigent-server refuses such a request; a backend that does not is answered here.
+    JobRecord refused = existing.value_or(JobRecord{});
+    refused.order_id = id;
+    refused.round = round;
+    refused.state = JobState::Poison;
+    refused.last_error = fmt::format("revision {} requested, but the order includes {}: not run", round, allowed);
+    journal_.put(refused);
+    counters_.poison++;
+    log->warn("order {}: {}", id, refused.last_error);
+    client.post_message(id, agent_id_,
+                        fmt::format("This order included {} revision(s) and all are used, so no further revision is "
+                                    "made. You can complete the order or open a dispute.",
+                                    allowed));
+    return std::nullopt;
+  }
+  bool begun = false;
+  if (existing) {
+    begun = journal_.begin_round(id, round);
+  } else {
+    JobRecord fresh;
+    fresh.order_id = id;
+    fresh.round = round;
+    begun = journal_.create(fresh);
+  }
+  if (!begun) {
+    log->debug("order {}: revision {} was begun by another process", id, round);
+    return std::nullopt;
+  }
+  log->info("order {}: revision {} of {} requested (\"{}\")", id, round, allowed,
+            marketplace::string_field(order, "gig_title"));
+  return journal_.get(id);
+}
+
+bool OrderProcessor::input_acceptable(marketplace::MarketplaceClient& client, const nlohmann::json& order,
+                                      JobRecord record) {
+  const config::Gig* gig = config::find_gig(config_, marketplace::string_field(order, "gig_title"));
+  if (gig == nullptr || gig->input_schema.is_null()) return true;
+  static const nlohmann::json kNoInput;
+  auto input_it = order.is_object() ? order.find("input_data") : order.end();
+  const auto input = executor::input_as_json(input_it != order.end() ? *input_it : kNoInput);
+  const std::vector<std::string> problems =
+      input ? executor::schema_problems(gig->input_schema, *input)
+            : std::vector<std::string>{"the input data is text that is not JSON; expected a JSON document"};
+  if (problems.empty()) return true;
+  counters_.inputs_rejected++;
+  record.order_id = marketplace::string_field(order, "id");
+  const std::string list = joined(problems, "; ");
+  give_up(client, record, "the input data does not satisfy the gig's input_schema: " + list,
+          "the input data does not match what this gig accepts: " + list);
+  return false;
+}
+
 void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client, const std::string& id,
                                          const nlohmann::json& order, JobRecord record) {
   auto log = logger();
-  executor::LlmRequest request;
-  request.system = config_.execution.system_prompt;
+  // The order as it is now, with its messages (clarifications; for a
+  // revision, the request) and its last delivery.
+  auto current = marketplace::call_with_retry(
+      "reading order " + id, [&] { return client.get_order(id); }, kStepRetry, hard_stop_, *log);
+  const bool fresh = current.ok() && current.body.is_object();
+  const nlohmann::json& row = fresh ? current.body : order;
+  if (record.round == 0 && !input_acceptable(client, row, record)) return;
+  if (std::string deadline; is_late(row, deadline)) {
+    counters_.late_orders++;
+    log->warn("order {} is late (deadline {}); doing it now", id, deadline);
+  }
+  auto request = prepare_request(client, row, fresh, record);
+  if (!request) return;
+  log->info("order {}: asking {} ({}){}", id, provider_.name(), request->model.value_or(config_.execution.model),
+            record.round > 0 ? fmt::format(" for revision {}", record.round) : "");
+  auto result = ask(client, *request, record);
+  if (!result || !check_reply(client, row, *request, *result, record)) return;
+  std::string text = result->text;
+  if (result->truncated) {
+    log->warn("order {}: the model stopped at max_tokens ({}); delivering with the truncation marker", id,
+              request->max_tokens.value_or(config_.execution.max_tokens));
+    text += config_.delivery.truncation_marker;
+  }
+  record.delivery_data = delivery::format_result(text, config_.delivery.format).dump();
+  record.input_tokens = result->usage.input_tokens;
+  record.output_tokens = result->usage.output_tokens;
+  record.attempts = 0;  // from here on it counts delivery attempts
+  record.last_error.clear();
+  record.state = config_.delivery.auto_deliver ? JobState::ResultReady : JobState::AwaitingDelivery;
+  journal_.put(record);  // durable before delivery: a crash now never costs a second LLM call
+  log->info("order {}: {} answered in {} ms ({} in / {} out tokens, {} attempt(s))", id, provider_.name(),
+            result->latency.count(), result->usage.input_tokens, result->usage.output_tokens, result->attempts);
+  if (!config_.delivery.auto_deliver) {
+    log->info("order {}: auto_deliver is off; result kept for the operator (see `gigent-runtime status`)", id);
+    return;
+  }
+  deliver_saved(client, record);
+}
+
+std::optional<executor::LlmRequest> OrderProcessor::prepare_request(marketplace::MarketplaceClient& client,
+                                                                    const nlohmann::json& row, bool row_is_current,
+                                                                    JobRecord& record) {
+  if (record.round > 0 && !row_is_current) {
+    retry_later(record, "cannot read the order's messages and last delivery for its revision");
+    return std::nullopt;
+  }
+  executor::OrderPrompt prompt;
+  prompt.order = &row;
+  prompt.gig = config::find_gig(config_, marketplace::string_field(row, "gig_title"));
+  prompt.execution = config_.execution;
+  prompt.format = config_.delivery.format;
+  static const nlohmann::json kNone;
+  auto messages = row.is_object() ? row.find("messages") : row.end();
+  const auto words = executor::read_buyer_words(messages != row.end() ? *messages : kNone,
+                                                marketplace::string_field(row, "buyer_id"),
+                                                marketplace::string_field(row, "delivered_at"));
+  prompt.clarifications = words.clarifications;
+  if (record.round > 0) {
+    auto delivered = row.find("delivery_data");
+    prompt.revision = executor::RevisionRound{
+        record.round, executor::delivered_text(delivered != row.end() ? *delivered : kNone), words.revision_request};
+  }
   // Checked before anything is decoded or rendered, and again on the prompt
   // itself: a buyer decides how large an order is, the seller pays for it.
   const long long limit = max_input_tokens(config_.execution);
-  const std::string brief = marketplace::string_field(order, "brief");
-  static const nlohmann::json kNoInput;
-  auto input_it = order.is_object() ? order.find("input_data") : order.end();
-  const nlohmann::json& input = (order.is_object() && input_it != order.end()) ? *input_it : kNoInput;
   auto too_large = [&](std::size_t bytes) {
     const long long tokens = executor::estimate_tokens(bytes);
     if (tokens <= limit) return false;
@@ -299,23 +470,36 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
                 " tokens; it accepts at most " + format_count(limit) + ")");
     return true;
   };
-  const std::size_t raw_input = input.is_string() ? input.get_ref<const std::string&>().size() : 0;
-  if (too_large(request.system.size() + brief.size() + raw_input)) return;
+  auto input_it = row.is_object() ? row.find("input_data") : row.end();
+  const std::size_t raw_input =
+      input_it != row.end() && input_it->is_string() ? input_it->get_ref<const std::string&>().size() : 0;
+  if (too_large(config_.execution.system_prompt.size() + marketplace::string_field(row, "brief").size() + raw_input))
+    return std::nullopt;
+  executor::LlmRequest request;
   try {
-    request.user = executor::build_user_message(brief, input);
+    request = executor::build_order_request(prompt);
   } catch (const executor::InputRejected& e) {
     record.last_error = std::string("cannot use the order's input: ") + e.what();
     give_up(client, record, record.last_error, e.what());
-    return;
+    return std::nullopt;
   }
-  if (too_large(request.system.size() + request.user.size())) return;
-  log->info("order {}: asking {} ({})", id, provider_.name(), config_.execution.model);
-  executor::LlmResult result;
+  if (too_large(request.text_bytes())) return std::nullopt;
+  return request;
+}
+
+std::optional<executor::LlmResult> OrderProcessor::ask(marketplace::MarketplaceClient& client,
+                                                       const executor::LlmRequest& request, JobRecord& record) {
+  auto log = logger();
+  const std::string& id = record.order_id;
   try {
     counters_.llm_calls++;
     auto llm_start = std::chrono::steady_clock::now();
-    result = provider_.complete(request, hard_stop_);
-    t_timing.llm = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - llm_start);
+    executor::LlmResult result = provider_.complete(request, hard_stop_);
+    t_timing.llm += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - llm_start);
+    counters_.input_tokens += result.usage.input_tokens;
+    counters_.output_tokens += result.usage.output_tokens;
+    counters_.llm_latency_ms_total += result.latency.count();
+    return result;
   } catch (const executor::LlmError& e) {
     counters_.failed++;
     if (hard_stop_.cancelled()) {
@@ -325,44 +509,56 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
       record.next_attempt_at = 0;
       journal_.put(record);
       log->warn("order {}: LLM call interrupted by shutdown; it resumes at the next start", id);
-      return;
+      return std::nullopt;
     }
     record.attempts++;
     record.last_error = e.what();
     if (!e.retryable() || record.attempts >= config_.runtime.max_order_attempts) {
       give_up(client, record, e.what());
-      return;
+      return std::nullopt;
     }
     record.state = JobState::Failed;
     record.next_attempt_at = retry_at(record.attempts);
     journal_.put(record);
     log->warn("order {} failed (attempt {} of {}): {}; retry in {} s", id, record.attempts,
               config_.runtime.max_order_attempts, e.what(), record.next_attempt_at - unix_now());
-    return;
+    return std::nullopt;
   }
-  counters_.input_tokens += result.usage.input_tokens;
-  counters_.output_tokens += result.usage.output_tokens;
-  counters_.llm_latency_ms_total += result.latency.count();
-  std::string text = result.text;
-  if (result.truncated) {
-    log->warn("order {}: the model stopped at max_tokens ({}); delivering with the truncation marker", id,
-              config_.execution.max_tokens);
-    text += config_.delivery.truncation_marker;
+}
+
+namespace {
+std::vector<std::string> reply_problems(const nlohmann::json& schema, const std::string& reply) {
+  auto parsed = executor::reply_as_json(reply);
+  if (!parsed) return {"the reply is not a JSON document"};
+  return executor::schema_problems(schema, *parsed);
+}
+}  // namespace
+
+bool OrderProcessor::check_reply(marketplace::MarketplaceClient& client, const nlohmann::json& row,
+                                 const executor::LlmRequest& asked, executor::LlmResult& result, JobRecord& record) {
+  const config::Gig* gig = config::find_gig(config_, marketplace::string_field(row, "gig_title"));
+  if (config_.delivery.format != config::DeliveryFormat::Json || gig == nullptr || gig->output_schema.is_null())
+    return true;
+  auto problems = reply_problems(gig->output_schema, result.text);
+  if (problems.empty()) return true;
+  logger()->warn("order {}: the reply does not satisfy the gig's output_schema ({}); asking once more, quoting the "
+                 "problems",
+                 record.order_id, joined(problems, "; "));
+  auto again = ask(client, executor::correction_request(asked, result.text, problems), record);
+  if (!again) return false;
+  problems = reply_problems(gig->output_schema, again->text);
+  if (!problems.empty()) {
+    give_up(client, record,
+            "the model's reply does not satisfy the gig's output_schema, even after one correction: " +
+                joined(problems, "; "),
+            "the result did not have the form this gig promises (" + joined(problems, "; ").substr(0, 300) + ")");
+    return false;
   }
-  record.delivery_data = delivery::format_result(text, config_.delivery.format).dump();
-  record.input_tokens = result.usage.input_tokens;
-  record.output_tokens = result.usage.output_tokens;
-  record.attempts = 0;  // from here on it counts delivery attempts
-  record.last_error.clear();
-  record.state = config_.delivery.auto_deliver ? JobState::ResultReady : JobState::AwaitingDelivery;
-  journal_.put(record);  // durable before delivery: a crash now never costs a second LLM call
-  log->info("order {}: {} answered in {} ms ({} in / {} out tokens, {} attempt(s))", id, provider_.name(),
-            result.latency.count(), result.usage.input_tokens, result.usage.output_tokens, result.attempts);
-  if (!config_.delivery.auto_deliver) {
-    log->info("order {}: auto_deliver is off; result kept for the operator (see `gigent-runtime status`)", id);
-    return;
-  }
-  deliver_saved(client, record);
+  counters_.replies_corrected++;
+  again->usage.input_tokens += result.usage.input_tokens;
+  again->usage.output_tokens += result.usage.output_tokens;
+  result = std::move(*again);
+  return true;
 }
 
 void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRecord record) {
@@ -377,6 +573,13 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
       record.last_error.clear();
       journal_.put(record);
       counters_.delivered++;
+      if (record.round > 0) {
+        // Marks where the next revision request starts, for the buyer and for read_buyer_words.
+        counters_.revisions_delivered++;
+        auto told = client.post_message(record.order_id, agent_id_,
+                                        fmt::format("Revision {} delivered.", record.round), "delivery");
+        if (!told.ok()) log->warn("order {}: could not post the delivery message: {}", record.order_id, told.error);
+      }
       log->info("order {} delivered (runtime {:.2f} ms outside the LLM call)", record.order_id,
                 runtime_ms_outside_llm());
       return;

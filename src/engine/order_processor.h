@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,6 +30,10 @@ struct Counters {
   std::atomic<long long> input_tokens{0};
   std::atomic<long long> output_tokens{0};
   std::atomic<long long> llm_latency_ms_total{0};
+  std::atomic<long long> revisions_delivered{0};  // revision rounds delivered
+  std::atomic<long long> late_orders{0};          // started after their deadline
+  std::atomic<long long> inputs_rejected{0};      // input_data failed the gig's input_schema
+  std::atomic<long long> replies_corrected{0};    // replies that needed the corrective turn
   nlohmann::json to_json() const;
 };
 
@@ -59,6 +64,28 @@ class OrderProcessor {
  private:
   void execute_and_deliver(marketplace::MarketplaceClient& client, const std::string& order_id,
                            const nlohmann::json& order, JobRecord record);
+  // A revision_requested order: the record of the round to work on (a new
+  // round begun once, or the round in progress), or nothing when the order is
+  // not to be worked (another process began the round, or the gig's
+  // max_revisions are used up: recorded and the buyer told).
+  std::optional<JobRecord> begin_revision(marketplace::MarketplaceClient& client, const nlohmann::json& order,
+                                          const std::optional<JobRecord>& existing);
+  // False (the order given up, the buyer told each problem) when the order's
+  // input_data does not satisfy its gig's input_schema.
+  bool input_acceptable(marketplace::MarketplaceClient& client, const nlohmann::json& order, JobRecord record);
+  // The provider request for the order, or nothing when it was given up (too
+  // large, unusable input) or must wait (its messages could not be read).
+  std::optional<executor::LlmRequest> prepare_request(marketplace::MarketplaceClient& client, const nlohmann::json& row,
+                                                      bool row_is_current, JobRecord& record);
+  // One LLM call with the failure policy (retry later or give up); nothing
+  // when it failed.
+  std::optional<executor::LlmResult> ask(marketplace::MarketplaceClient& client, const executor::LlmRequest& request,
+                                         JobRecord& record);
+  // With delivery.format json and the gig's output_schema: the reply must
+  // satisfy it, after at most one corrective turn. False when given up.
+  bool check_reply(marketplace::MarketplaceClient& client, const nlohmann::json& row, const executor::LlmRequest& asked,
+                   executor::LlmResult& result, JobRecord& record);
+  void retry_later(JobRecord& record, const std::string& why);
   // This thread's client: one kept-alive connection per worker instead of a
   // new handle and TCP connection per order.
   marketplace::MarketplaceClient& client_for_this_thread();

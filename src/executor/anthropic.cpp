@@ -74,11 +74,14 @@ AnthropicProvider::AnthropicProvider(config::ExecutionSection execution, http::T
           clock, std::move(jitter)) {}
 
 nlohmann::json AnthropicProvider::request_body(const LlmRequest& request) const {
+  nlohmann::json messages = nlohmann::json::array();
+  for (const auto& turn : request.conversation())
+    messages.push_back({{"role", role_name(turn.role)}, {"content", turn.content}});
   nlohmann::json body = {
-      {"model", execution().model},
-      {"max_tokens", execution().max_tokens},
-      {"temperature", execution().temperature},
-      {"messages", nlohmann::json::array({{{"role", "user"}, {"content", request.user}}})},
+      {"model", request.model.value_or(execution().model)},
+      {"max_tokens", request.max_tokens.value_or(execution().max_tokens)},
+      {"temperature", request.temperature.value_or(execution().temperature)},
+      {"messages", std::move(messages)},
   };
   if (!request.system.empty()) body["system"] = request.system;
   return body;

@@ -3,8 +3,10 @@
 // prompt, with the provider's retry policy applied inside.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/cancel.h"
 
@@ -17,10 +19,42 @@ struct ExecutionSection;
 
 namespace gigent::executor {
 
+// One turn of a conversation: what the buyer's side said (user) or what the
+// model answered before (assistant), e.g. a previous delivery to revise.
+struct LlmTurn {
+  enum class Role { User, Assistant };
+  Role role = Role::User;
+  std::string content;
+};
+
 struct LlmRequest {
   std::string system;
+  // A one-turn request; used when `turns` is empty.
   std::string user;
+  // A conversation, oldest first, ending with a user turn (revisions, corrections).
+  // (Initialised, so `LlmRequest{system, user}` stays warning-free.)
+  std::vector<LlmTurn> turns = {};
+  // Per-request settings (a gig's own execution settings); unset: the provider's.
+  std::optional<std::string> model = std::nullopt;
+  std::optional<int> max_tokens = std::nullopt;
+  std::optional<double> temperature = std::nullopt;
+
+  // The turns to send: `turns`, or `user` as the only one.
+  std::vector<LlmTurn> conversation() const {
+    if (!turns.empty()) return turns;
+    return {LlmTurn{LlmTurn::Role::User, user}};
+  }
+  // Bytes of text sent, for the size estimate.
+  std::size_t text_bytes() const {
+    std::size_t bytes = system.size();
+    for (const auto& turn : conversation()) bytes += turn.content.size();
+    return bytes;
+  }
 };
+
+inline const char* role_name(LlmTurn::Role role) {
+  return role == LlmTurn::Role::Assistant ? "assistant" : "user";
+}
 
 struct LlmUsage {
   long long input_tokens = 0;

@@ -101,12 +101,13 @@ OpenAiProvider::OpenAiProvider(config::ExecutionSection execution, http::Transpo
 nlohmann::json OpenAiProvider::request_body(const LlmRequest& request) const {
   nlohmann::json messages = nlohmann::json::array();
   if (!request.system.empty()) messages.push_back({{"role", "system"}, {"content", request.system}});
-  messages.push_back({{"role", "user"}, {"content", request.user}});
+  for (const auto& turn : request.conversation())
+    messages.push_back({{"role", role_name(turn.role)}, {"content", turn.content}});
   return {
-      {"model", execution().model},
+      {"model", request.model.value_or(execution().model)},
       {"messages", messages},
-      {"max_tokens", execution().max_tokens},
-      {"temperature", execution().temperature},
+      {"max_tokens", request.max_tokens.value_or(execution().max_tokens)},
+      {"temperature", request.temperature.value_or(execution().temperature)},
   };
 }
 

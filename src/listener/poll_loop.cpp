@@ -64,8 +64,7 @@ PollLoop::Step PollLoop::start_pass(const Cancellation& shutdown) {
     }
     page_limit_ = std::min(OrderPages::kMaxPage, pages_->page_limit() * 2);  // grow back after a too-large page
   }
-  pages_ =
-      std::make_unique<OrderPages>(client_, agent_id_, options_.order_status, options_.long_poll_seconds, page_limit_);
+  pages_ = std::make_unique<OrderPages>(client_, agent_id_, next_pass_status(), options_.long_poll_seconds, page_limit_);
   pass_listed_ = pass_taken_ = taken_since_page_ = 0;
   pass_unreadable_.clear();
   return Step::Continue;
@@ -93,8 +92,33 @@ PollLoop::Step PollLoop::fetch_page(const Cancellation& shutdown) {
   failures_ = 0;
   status_.record_success(kStatusEntry);
   pass_listed_ += static_cast<int>(page.orders.size());
+  sort_by_deadline(page.orders);
   listed_.assign(std::make_move_iterator(page.orders.begin()), std::make_move_iterator(page.orders.end()));
   return Step::Continue;
+}
+
+std::string PollLoop::next_pass_status() {
+  const std::size_t pass = passes_++;
+  if (options_.more_statuses.empty()) return options_.order_status;
+  if (options_.status_lists) {
+    std::string list = options_.order_status;
+    for (const auto& more : options_.more_statuses) list += "," + more;
+    return list;
+  }
+  const std::size_t pick = pass % (options_.more_statuses.size() + 1);
+  return pick == 0 ? options_.order_status : options_.more_statuses[pick - 1];
+}
+
+void sort_by_deadline(std::vector<nlohmann::json>& orders) {
+  auto deadline = [](const nlohmann::json& order) {
+    auto it = order.find("deadline");
+    return it != order.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::stable_sort(orders.begin(), orders.end(), [&](const nlohmann::json& a, const nlohmann::json& b) {
+    const std::string da = deadline(a), db = deadline(b);
+    if (da.empty() || db.empty()) return !da.empty() && db.empty();
+    return da < db;
+  });
 }
 
 // Takes listed orders while a worker is free; the rest wait for one (the top

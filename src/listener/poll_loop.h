@@ -39,6 +39,11 @@ class OrderSink {
 
 struct PollOptions {
   std::string order_status = "pending";
+  // More statuses to take (e.g. revision_requested). Asked together in one
+  // list (`status=a,b`) when `status_lists` (the server lists the
+  // "order_status_list" feature), else one status per pass in turn.
+  std::vector<std::string> more_statuses;
+  bool status_lists = false;
   std::chrono::milliseconds interval{5000};  // between passes that found nothing to take
   int long_poll_seconds = 0;                 // > 0: the server holds the first page until an order exists
   std::chrono::milliseconds housekeeping_interval{15000};
@@ -60,6 +65,8 @@ class PollLoop {
   Step fetch_page(const Cancellation& shutdown);
   Step take_listed(const Cancellation& shutdown);
   void report_unreadable(const std::vector<std::string>& unreadable);
+  // The `status` filter of the next pass.
+  std::string next_pass_status();
 
   marketplace::MarketplaceClient& client_;
   std::string agent_id_;
@@ -77,6 +84,12 @@ class PollLoop {
   std::vector<std::string> previous_unreadable_;
   std::set<std::string> logged_unreadable_;  // each logged once, not every pass
   std::chrono::steady_clock::time_point last_housekeeping_;
+  std::size_t passes_ = 0;
 };
+
+// Orders by deadline, earliest first (ISO-8601 text compares in time order);
+// those without one keep their order after the rest. Workers take the most
+// urgent order first when more are listed than workers are free.
+void sort_by_deadline(std::vector<nlohmann::json>& orders);
 
 }  // namespace gigent::listener

@@ -10,7 +10,13 @@ OrderPages::OrderPages(marketplace::MarketplaceClient& client, std::string agent
       agent_id_(std::move(agent_id)),
       status_(std::move(order_status)),
       wait_seconds_(wait_seconds),
-      limit_(std::clamp(page_limit, 1, kMaxPage)) {}
+      limit_(std::clamp(page_limit, 1, kMaxPage)) {
+  for (std::size_t start = 0; start <= status_.size();) {
+    const std::size_t comma = std::min(status_.find(',', start), status_.size());
+    statuses_.push_back(status_.substr(start, comma - start));
+    start = comma + 1;
+  }
+}
 
 PollResult OrderPages::next(int taken) {
   PollResult out;
@@ -70,7 +76,10 @@ void OrderPages::read_rows(const nlohmann::json& rows, PollResult& out) {
     // The deployed service ignores unknown filters in some versions: check.
     // A status of the wrong type is not the one asked for either.
     auto status = order.find("status");
-    if (status != order.end() && (!status->is_string() || status->get_ref<const std::string&>() != status_)) continue;
+    if (status != order.end() &&
+        (!status->is_string() ||
+         std::find(statuses_.begin(), statuses_.end(), status->get_ref<const std::string&>()) == statuses_.end()))
+      continue;
     if (seen_.insert(id->get<std::string>()).second) out.orders.push_back(order);
   }
 }
@@ -79,11 +88,15 @@ Poller::Poller(marketplace::MarketplaceClient& client, std::string agent_id)
     : client_(client), agent_id_(std::move(agent_id)) {}
 
 bool Poller::server_supports_long_poll() {
+  return server_has_feature("long_poll");
+}
+
+bool Poller::server_has_feature(const std::string& feature) {
   auto health = client_.health();
   if (!health.ok() || !health.body.is_object()) return false;
   auto features = health.body.find("features");
   return features != health.body.end() && features->is_array() &&
-         std::find(features->begin(), features->end(), "long_poll") != features->end();
+         std::find(features->begin(), features->end(), feature) != features->end();
 }
 
 PollResult Poller::fetch(const std::string& order_status, int wait_seconds) {

@@ -51,6 +51,7 @@ class OrderPages {
   bool first_ = true;
   bool done_ = false;
   std::unordered_set<std::string> seen_;  // rows shift between pages while orders arrive
+  std::vector<std::string> statuses_;     // status_ split at commas: the statuses a row may have
 };
 
 class Poller {
@@ -60,6 +61,8 @@ class Poller {
   PollResult fetch(const std::string& order_status, int wait_seconds = 0);
   // Does the backend advertise the long-poll extension in /api/health?
   bool server_supports_long_poll();
+  // Is `feature` listed under "features" in /api/health?
+  bool server_has_feature(const std::string& feature);
 
  private:
   marketplace::MarketplaceClient& client_;

@@ -174,7 +174,12 @@ ApiResult MarketplaceClient::deliver(const std::string& order_id, const std::str
 
 ApiResult MarketplaceClient::post_message(const std::string& order_id, const std::string& sender_id,
                                           const std::string& content) {
-  nlohmann::json body = {{"sender_id", sender_id}, {"content", content}, {"message_type", "text"}};
+  return post_message(order_id, sender_id, content, "text");
+}
+
+ApiResult MarketplaceClient::post_message(const std::string& order_id, const std::string& sender_id,
+                                          const std::string& content, const std::string& message_type) {
+  nlohmann::json body = {{"sender_id", sender_id}, {"content", content}, {"message_type", message_type}};
   return call("POST", "/api/orders/" + http::url_encode(order_id) + "/messages", &body, endpoint_.timeout);
 }
 

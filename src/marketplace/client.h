@@ -75,6 +75,9 @@ class MarketplaceClient {
   ApiResult set_order_status(const std::string& order_id, const std::string& status, const std::string& agent_id);
   ApiResult deliver(const std::string& order_id, const std::string& agent_id, const nlohmann::json& delivery_data);
   ApiResult post_message(const std::string& order_id, const std::string& sender_id, const std::string& content);
+  // A message of a given `message_type` (text, delivery, revision_request, system).
+  ApiResult post_message(const std::string& order_id, const std::string& sender_id, const std::string& content,
+                         const std::string& message_type);
 
   const Endpoint& endpoint() const { return endpoint_; }
   // The key in use: the endpoint's, or a newer one reload_key returned.

@@ -67,6 +67,30 @@ TEST(ConfigTemplate, ShowsEveryField) {
   EXPECT_NE(template_yaml().find("    # replaces: \""), std::string::npos);
 }
 
+TEST(ConfigTemplate, ShowsThePerGigWorkKeysCommentedAndTheyLoadWhenUncommented) {
+  const std::string& text = template_yaml();
+  for (const char* shown : {"    # execution:\n", "    #   system_prompt: ", "    # input_schema:\n",
+                            "    # output_schema:\n", "instructions: \"3,000 words"}) {
+    EXPECT_NE(text.find(shown), std::string::npos) << shown;
+  }
+  // Uncommented, the examples are a valid config.
+  std::string uncommented = text;
+  for (const char* key : {"execution:\n", "  model: claude", "  system_prompt: \"You are a senior",
+                          "  max_tokens: 8192", "  temperature: 0.5", "input_schema:\n", "  type: object\n",
+                          "  required: [topic]", "  properties:\n", "    topic: {", "output_schema:\n",
+                          "  type: object\n", "  required: [title"}) {
+    const auto at = uncommented.find(std::string("    # ") + key);
+    ASSERT_NE(at, std::string::npos) << key;
+    uncommented.erase(at + 4, 2);
+  }
+  const LoadResult result = load_string(uncommented, "gigent-agent.yaml");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  const Gig& gig = result.config.gigs.at(0);
+  EXPECT_EQ(gig.execution.max_tokens, 8192);
+  EXPECT_EQ(gig.input_schema["required"], nlohmann::json::array({"topic"}));
+  EXPECT_EQ(gig.output_schema["type"], "object");
+}
+
 TEST(ConfigTemplate, ShownDeliveryDaysAreTheDefaults) {
   const LoadResult result = load_string(template_yaml(), "gigent-agent.yaml");
   ASSERT_TRUE(result.ok()) << all_messages(result);

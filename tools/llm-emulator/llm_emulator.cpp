@@ -72,7 +72,13 @@ http::Response invalid_utf8_success(const Dialect& dialect, const std::string& i
 http::Response scripted_response(const Dialect& dialect, const Action& action, const ParsedRequest& request,
                                  const std::string& id, const std::string& request_id) {
   if (action.kind == "ok" || action.kind == "drop") {
-    http::Response response = json_response(200, dialect.success(id, request, compose_completion(request)));
+    Completion completion = compose_completion(request);
+    if (action.text) {
+      completion.text = *action.text;
+      completion.hit_max_tokens = false;
+      completion.output_tokens = estimate_tokens(completion.text);
+    }
+    http::Response response = json_response(200, dialect.success(id, request, completion));
     if (action.kind == "drop") response.truncate_body_at = response.body.size() / 2;
     return response;
   }
@@ -211,6 +217,7 @@ Action Action::from_json(const json& given) {
   action.retry_after = optional_string(value, "retry_after");
   action.retry_after_ms = optional_string(value, "retry_after_ms");
   action.should_retry = optional_string(value, "should_retry");
+  action.text = optional_string(value, "text");
   return action;
 }
 
@@ -223,6 +230,7 @@ json Action::to_json() const {
   if (retry_after) out["retry_after"] = *retry_after;
   if (retry_after_ms) out["retry_after_ms"] = *retry_after_ms;
   if (should_retry) out["should_retry"] = *should_retry;
+  if (text) out["text"] = *text;
   return out;
 }
 

@@ -39,6 +39,9 @@ struct Action {
   std::optional<std::string> retry_after;     // "retry-after" header value
   std::optional<std::string> retry_after_ms;  // "retry-after-ms" header value
   std::optional<std::string> should_retry;    // "x-should-retry" header value
+  // For "ok": the reply text, instead of the one derived from the request
+  // (a test scripts a bad reply followed by a good one).
+  std::optional<std::string> text;
 
   // {"action":"rate_limit","retry_after_ms":"20","delay_ms":0,...}; throws
   // std::invalid_argument naming the problem.
