@@ -138,6 +138,11 @@ class Evaluation {
     }
   }
 
+  void abort(std::string_view keyword, std::string message) {
+    aborted_ = true;
+    abort_problem_ = {path_, std::string(keyword), std::move(message)};
+  }
+
   bool stop(const Sink& sink) const { return aborted_ || sink.full(); }
 
   // Whether `value` passes node `id`; problems go to `sink`.
@@ -169,6 +174,7 @@ class Evaluation {
   const std::vector<Node>& nodes_;
   std::string path_;
   std::size_t depth_ = 0;
+  std::size_t steps_ = 0;
   bool aborted_ = false;
   Problem abort_problem_;
 };
@@ -178,9 +184,13 @@ bool Evaluation::check(NodeId id, const json& value, Sink& sink) {
   if (depth_ >= kMaxEvaluationDepth) {
     // Ends a $ref loop that never moves into the instance, before the stack
     // runs out; the whole validation stops with this one problem.
-    aborted_ = true;
-    abort_problem_ = {path_, "$ref",
-                      fmt::format("the schema goes more than {} levels deep here (a $ref loop?)", kMaxEvaluationDepth)};
+    abort("$ref", fmt::format("the schema goes more than {} levels deep here (a $ref loop?)", kMaxEvaluationDepth));
+    return false;
+  }
+  if (++steps_ > kMaxEvaluationSteps) {
+    // Subschemas that each apply several others twice ({"allOf": [A, A]} with
+    // A the same again, 30 deep) take exponential time on any value.
+    abort("$ref", fmt::format("the schema needs more than {} steps to check this value", kMaxEvaluationSteps));
     return false;
   }
   ++depth_;

@@ -14,17 +14,20 @@
 // the same document ("#", "#/definitions/x", percent and ~0/~1 escapes),
 // recursion included.
 //
-// Not supported: remote refs and refs to "$id" names or base URIs changed by
-// a nested "$id" (SchemaError); "format" and the content* keywords are
-// annotations only. Unknown keywords are ignored, as the specification says.
+// Not supported: remote refs and refs to "$id" names (SchemaError); "$id"
+// never changes what "#..." names (always this document); "format" and the
+// content* keywords are annotations only. Unknown keywords are ignored, as the specification says.
 // A pattern is matched byte by byte, so "." is one byte of a multi-byte
 // character and \w, \d are ASCII classes.
 //
 // Limits, so hostile input ends in a problem or a SchemaError, never in a
 // stack overflow: schema documents nest at most kMaxSchemaDepth levels,
 // instances kMaxInstanceDepth; a validation descends at most
-// kMaxEvaluationDepth schemas (a $ref loop ends there); at most kMaxProblems
-// problems are reported.
+// kMaxEvaluationDepth schemas (a $ref loop ends there) and applies at most
+// kMaxEvaluationSteps of them (a schema exponential in its size ends there);
+// at most kMaxProblems problems are reported. A pattern is matched in time
+// proportional to the text's length times the pattern's size (never
+// exponential, never a stack overflow); back-references are refused.
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
@@ -38,6 +41,7 @@ namespace gigent::jsonschema {
 inline constexpr std::size_t kMaxSchemaDepth = 256;
 inline constexpr std::size_t kMaxInstanceDepth = 128;
 inline constexpr std::size_t kMaxEvaluationDepth = 1000;
+inline constexpr std::size_t kMaxEvaluationSteps = 5'000'000;
 inline constexpr std::size_t kMaxProblems = 20;
 
 struct Problem {

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -191,6 +192,19 @@ TEST(JsonSchemaGuards, LoopThroughApplicatorsEndsInOneProblem) {
   ASSERT_EQ(problems.size(), 1U);
   EXPECT_EQ(problems[0].keyword, "$ref");
   EXPECT_THAT(problems[0].message, HasSubstr("more than 1000 levels deep"));
+}
+
+TEST(JsonSchemaGuards, ExponentialSchemaEndsInOneProblem) {
+  // Each level applies the next one twice: 2^40 steps if nothing stopped it.
+  json definitions = {{"d40", true}};
+  for (int i = 0; i < 40; ++i) {
+    const json next = {{"$ref", fmt::format("#/definitions/d{}", i + 1)}};
+    definitions[fmt::format("d{}", i)] = {{"allOf", {next, next}}};
+  }
+  const Validator validator(json{{"definitions", definitions}, {"$ref", "#/definitions/d0"}});
+  const std::vector<Problem> problems = validator.validate(1);
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_THAT(problems[0].message, HasSubstr("more than 5000000 steps"));
 }
 
 json nested_arrays(std::size_t depth) {
