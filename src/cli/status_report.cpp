@@ -183,6 +183,11 @@ void render_daemon(std::ostringstream& o, const nlohmann::json& d) {
   if (c.is_object())
     o << "This run  " << field(c, "delivered", 0LL) << " delivered, " << field(c, "llm_calls", 0LL) << " LLM calls, "
       << field(c, "input_tokens", 0LL) << " in / " << field(c, "output_tokens", 0LL) << " out tokens\n";
+  if (c.is_object() && (field(c, "revisions_delivered", 0LL) > 0 || field(c, "late_orders", 0LL) > 0 ||
+                        field(c, "inputs_rejected", 0LL) > 0 || field(c, "replies_corrected", 0LL) > 0))
+    o << "Orders    " << field(c, "revisions_delivered", 0LL) << " revisions delivered, " << field(c, "late_orders", 0LL)
+      << " started late, " << field(c, "inputs_rejected", 0LL) << " inputs refused by input_schema, "
+      << field(c, "replies_corrected", 0LL) << " replies corrected to output_schema\n";
   const auto& loops = member(d, "loops");
   for (const auto& [name, loop] : loops.items()) {
     o << "  " << name << ": " << field(loop, "state", std::string());
@@ -218,6 +223,7 @@ void render_kept_orders(std::ostringstream& o, const nlohmann::json& d) {
         o << "  (title unknown: " << string_field(item, "title_error") << ")";
       else if (std::string(key) == "awaiting_delivery")
         o << "  (title unknown: the backend could not be asked)";
+      if (field(item, "round", 0) > 0) o << "  revision " << field(item, "round", 0);
       if (field(item, "attempts", 0) > 0) o << "  attempts " << field(item, "attempts", 0);
       if (!string_field(item, "last_error").empty()) o << "  " << string_field(item, "last_error");
       o << "\n";

@@ -5,15 +5,27 @@
 #include "common/json_depth.h"
 #include "common/text.h"
 #include "executor/prompt.h"
+#include "jsonschema/validator.h"
 
 namespace gigent::executor {
 
 std::vector<std::string> schema_problems(const nlohmann::json& schema, const nlohmann::json& instance,
                                          std::size_t limit) {
   std::vector<std::string> out;
-  (void)schema;
-  (void)instance;
-  (void)limit;
+  std::vector<jsonschema::Problem> problems;
+  try {
+    problems = jsonschema::Validator(schema).validate(instance);
+  } catch (const jsonschema::SchemaError& error) {
+    // Checked at load, so not expected; still the order must fail alone.
+    return {std::string("the gig's schema cannot be used: ") + error.what()};
+  }
+  for (const auto& problem : problems) {
+    if (out.size() == limit) {
+      out.push_back(fmt::format("and {} more problem(s)", problems.size() - limit));
+      break;
+    }
+    out.push_back(jsonschema::describe(problem));
+  }
   return out;
 }
 

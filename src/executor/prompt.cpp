@@ -131,19 +131,19 @@ std::string quoted_buyer_words(const std::vector<std::string>& words) {
   return out;
 }
 
+// The brief first (what the order is about), then which gig and tier it was
+// bought as, then what the buyer added in messages.
 std::string first_user_message(const OrderPrompt& prompt) {
   const nlohmann::json& order = *prompt.order;
-  std::string message;
-  if (prompt.gig != nullptr) {
-    const std::string tier_name = marketplace_tier(order);
-    const config::Tier& tier = prompt.gig->tier(tier_name);
-    message += fmt::format("## Gig\n{}\n\n## Tier\n{}: {}\n\n", prompt.gig->title, tier_name,
-                           trim(tier.description));
-  }
   static const nlohmann::json kNoInput;
   const auto input = order.is_object() ? order.find("input_data") : order.end();
-  message += build_user_message(order.is_object() ? string_or_empty(order, "brief") : "",
-                                (order.is_object() && input != order.end()) ? *input : kNoInput);
+  std::string message = build_user_message(order.is_object() ? string_or_empty(order, "brief") : "",
+                                           (order.is_object() && input != order.end()) ? *input : kNoInput);
+  if (prompt.gig != nullptr) {
+    const std::string tier_name = marketplace_tier(order);
+    message += fmt::format("\n\n## Gig\n{}\n\n## Tier\n{}: {}", prompt.gig->title, tier_name,
+                           trim(prompt.gig->tier(tier_name).description));
+  }
   const std::string clarifications = quoted_buyer_words(prompt.clarifications);
   if (!clarifications.empty())
     message += "\n\n## Messages from the buyer\nThe buyer's own words, oldest first:\n" + clarifications;
@@ -195,7 +195,7 @@ BuyerWords read_buyer_words(const nlohmann::json& messages, const std::string& b
     }
     if (type == "system" || content.empty()) continue;
     const std::string created = string_or_empty(message, "created_at");
-    const bool after_unannounced_delivery = !delivered && !delivered_at.empty() && created >= delivered_at;
+    const bool after_unannounced_delivery = !delivered && !delivered_at.empty() && created > delivered_at;
     if (!delivered && !after_unannounced_delivery && type != "revision_request")
       words.clarifications.push_back(content);
     if (after_unannounced_delivery && type != "revision_request") since_unannounced.push_back(content);

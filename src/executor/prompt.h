@@ -48,9 +48,10 @@ struct BuyerWords {
 // Sorts an order's `messages` (as GET /api/orders/:id returns them) by what
 // they are for. A message is the buyer's when its sender is `buyer_id`; a
 // delivery is a `delivery` message from anyone else.
-// Orders delivered before deliveries were announced by a message have none:
-// then messages at or after `delivered_at` (the order's own stamp,
-// "YYYY-MM-DD HH:MM:SS") count as sent since the delivery.
+// The first delivery of an order is announced by no message: then messages
+// after `delivered_at` (the order's own stamp, "YYYY-MM-DD HH:MM:SS") count as
+// sent since the delivery. One posted in the same second counts as before it:
+// a buyer reads a delivery before asking for changes.
 BuyerWords read_buyer_words(const nlohmann::json& messages, const std::string& buyer_id,
                             const std::string& delivered_at = "");
 
@@ -61,18 +62,18 @@ std::string delivered_text(const nlohmann::json& delivery_data);
 // One revision round: what was delivered last and what the buyer asks.
 struct RevisionRound {
   int round = 1;  // 1 for the first revision
-  std::string previous_delivery;
-  std::vector<std::string> request;  // the buyer's words; empty: none given
+  std::string previous_delivery = {};
+  std::vector<std::string> request = {};  // the buyer's words; empty: none given
 };
 
 // Everything one LLM call for an order is built from.
 struct OrderPrompt {
   const nlohmann::json* order = nullptr;  // the order row: brief, input_data, tier
   const config::Gig* gig = nullptr;       // the config's gig; nullptr when the order's gig is not in the file
-  config::ExecutionSection execution;     // the top-level execution settings (the gig's are merged here)
+  config::ExecutionSection execution = {};  // the top-level execution settings (the gig's are merged here)
   config::DeliveryFormat format = config::DeliveryFormat::Markdown;
-  std::vector<std::string> clarifications;
-  std::optional<RevisionRound> revision;
+  std::vector<std::string> clarifications = {};
+  std::optional<RevisionRound> revision = std::nullopt;
 };
 
 // THE prompt of an order (every caller that asks a model about an order uses
