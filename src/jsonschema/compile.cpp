@@ -198,16 +198,23 @@ class Compiler {
   }
 
   // A $ref that leads only through other $refs back to itself would never
-  // look at the instance.
+  // look at the instance. Each node is walked once (linear in the schema).
   void check_ref_loops() const {
+    enum : char { kUnseen, kOnWalk, kEnds };
+    std::vector<char> state(nodes_.size(), kUnseen);
+    std::vector<NodeId> walk;
     for (std::size_t start = 0; start < nodes_.size(); ++start) {
-      NodeId at = nodes_[start].ref;
-      for (std::size_t steps = 0; at != kNoNode; ++steps) {
-        if (static_cast<std::size_t>(at) == start || steps > nodes_.size()) {
-          fail(nodes_[start].location, "$ref loop: these references lead back to themselves without a schema");
-        }
+      walk.clear();
+      NodeId at = static_cast<NodeId>(start);
+      while (at != kNoNode && state[at] == kUnseen) {
+        state[at] = kOnWalk;
+        walk.push_back(at);
         at = nodes_[at].ref;
       }
+      if (at != kNoNode && state[at] == kOnWalk) {
+        fail(nodes_[at].location, "$ref loop: these references lead back to themselves without a schema");
+      }
+      for (const NodeId id : walk) state[id] = kEnds;
     }
   }
 

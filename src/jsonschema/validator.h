@@ -46,7 +46,8 @@ inline constexpr std::size_t kMaxProblems = 20;
 
 struct Problem {
   std::string instance_path;  // JSON Pointer, "" = the root
-  std::string keyword;        // the schema keyword that failed, e.g. "type", "required"
+  std::string keyword;        // the schema keyword that failed, e.g. "type", "required"; a limit
+                              // reached is "depth" (instance nesting) or "$ref" (schema depth, steps)
   std::string message;        // plain words, e.g. "expected a string, got a number"
 };
 
