@@ -185,9 +185,10 @@ void render_daemon(std::ostringstream& o, const nlohmann::json& d) {
       << field(c, "input_tokens", 0LL) << " in / " << field(c, "output_tokens", 0LL) << " out tokens\n";
   if (c.is_object() && (field(c, "revisions_delivered", 0LL) > 0 || field(c, "late_orders", 0LL) > 0 ||
                         field(c, "inputs_rejected", 0LL) > 0 || field(c, "replies_corrected", 0LL) > 0))
-    o << "Orders    " << field(c, "revisions_delivered", 0LL) << " revisions delivered, " << field(c, "late_orders", 0LL)
-      << " started late, " << field(c, "inputs_rejected", 0LL) << " inputs refused by input_schema, "
-      << field(c, "replies_corrected", 0LL) << " replies corrected to output_schema\n";
+    o << "Orders    " << field(c, "revisions_delivered", 0LL) << " revisions delivered, "
+      << field(c, "late_orders", 0LL) << " started late, " << field(c, "inputs_rejected", 0LL)
+      << " inputs refused by input_schema, " << field(c, "replies_corrected", 0LL)
+      << " replies corrected to output_schema\n";
   const auto& loops = member(d, "loops");
   for (const auto& [name, loop] : loops.items()) {
     o << "  " << name << ": " << field(loop, "state", std::string());

@@ -23,9 +23,9 @@ constexpr double kMaxPrice = 1'000'000;
 constexpr double kMaxDeliveryDays = 365;
 
 const std::vector<std::string_view> kGigKeys = {
-    "title",         "description",   "category",       "subcategory", "tags", "pricing", "delivery_time_hours",
-    "max_revisions", "example_input", "example_output", "replaces",      "execution",
-    "input_schema",  "output_schema"};
+    "title",    "description",         "category",      "subcategory",   "tags",
+    "pricing",  "delivery_time_hours", "max_revisions", "example_input", "example_output",
+    "replaces", "execution",           "input_schema",  "output_schema"};
 const std::vector<std::string_view> kGigExecutionKeys = {"model", "system_prompt", "max_tokens", "temperature"};
 const std::vector<std::string_view> kPricingKeys = {"basic", "standard", "premium"};
 const std::vector<std::string_view> kTierKeys = {"price", "description", "delivery_days", "instructions"};

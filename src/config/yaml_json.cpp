@@ -40,9 +40,10 @@ struct Walk {
 nlohmann::json convert(const YAML::Node& node, std::size_t depth, Walk& walk) {
   if (++walk.nodes > kMaxNodes || depth > kMaxDepth) {
     if (walk.error.empty())
-      walk.error = fmt::format("is larger than {} nodes or nested deeper than {} levels; expected a JSON Schema of "
-                               "a reasonable size",
-                               kMaxNodes, kMaxDepth);
+      walk.error = fmt::format(
+          "is larger than {} nodes or nested deeper than {} levels; expected a JSON Schema of "
+          "a reasonable size",
+          kMaxNodes, kMaxDepth);
     return nullptr;
   }
   if (!node || node.IsNull()) return nullptr;
@@ -75,7 +76,8 @@ std::variant<nlohmann::json, std::string> yaml_to_json(const YAML::Node& node) {
     const std::string text = trim(node.Scalar());
     auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded() || !(parsed.is_object() || parsed.is_boolean()))
-      return std::string("is text that is not a JSON object; expected a JSON Schema, as a YAML mapping or as JSON text");
+      return std::string(
+          "is text that is not a JSON object; expected a JSON Schema, as a YAML mapping or as JSON text");
     return parsed;
   }
   Walk walk;

@@ -447,9 +447,9 @@ std::optional<executor::LlmRequest> OrderProcessor::prepare_request(marketplace:
   prompt.format = config_.delivery.format;
   static const nlohmann::json kNone;
   auto messages = row.is_object() ? row.find("messages") : row.end();
-  const auto words = executor::read_buyer_words(messages != row.end() ? *messages : kNone,
-                                                marketplace::string_field(row, "buyer_id"),
-                                                marketplace::string_field(row, "delivered_at"));
+  const auto words =
+      executor::read_buyer_words(messages != row.end() ? *messages : kNone, marketplace::string_field(row, "buyer_id"),
+                                 marketplace::string_field(row, "delivered_at"));
   prompt.clarifications = words.clarifications;
   if (record.round > 0) {
     auto delivered = row.find("delivery_data");
@@ -541,9 +541,10 @@ bool OrderProcessor::check_reply(marketplace::MarketplaceClient& client, const n
     return true;
   auto problems = reply_problems(gig->output_schema, result.text);
   if (problems.empty()) return true;
-  logger()->warn("order {}: the reply does not satisfy the gig's output_schema ({}); asking once more, quoting the "
-                 "problems",
-                 record.order_id, joined(problems, "; "));
+  logger()->warn(
+      "order {}: the reply does not satisfy the gig's output_schema ({}); asking once more, quoting the "
+      "problems",
+      record.order_id, joined(problems, "; "));
   auto again = ask(client, executor::correction_request(asked, result.text, problems), record);
   if (!again) return false;
   problems = reply_problems(gig->output_schema, again->text);
@@ -576,8 +577,8 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
       if (record.round > 0) {
         // Marks where the next revision request starts, for the buyer and for read_buyer_words.
         counters_.revisions_delivered++;
-        auto told = client.post_message(record.order_id, agent_id_,
-                                        fmt::format("Revision {} delivered.", record.round), "delivery");
+        auto told = client.post_message(record.order_id, agent_id_, fmt::format("Revision {} delivered.", record.round),
+                                        "delivery");
         if (!told.ok()) log->warn("order {}: could not post the delivery message: {}", record.order_id, told.error);
       }
       log->info("order {} delivered (runtime {:.2f} ms outside the LLM call)", record.order_id,

@@ -203,7 +203,8 @@ BuyerWords read_buyer_words(const nlohmann::json& messages, const std::string& b
   }
   words.revision_request = since_delivery_requests.empty() ? since_delivery_other : since_delivery_requests;
   // No delivery message: explicit requests, else what came after the order's delivered_at.
-  if (!delivered) words.revision_request = since_delivery_requests.empty() ? since_unannounced : since_delivery_requests;
+  if (!delivered)
+    words.revision_request = since_delivery_requests.empty() ? since_unannounced : since_delivery_requests;
   return words;
 }
 
@@ -214,7 +215,8 @@ std::string delivered_text(const nlohmann::json& delivery_data) {
     if (parsed.is_discarded() || !parsed.is_object()) return sanitize_utf8(data.get<std::string>());
     data = std::move(parsed);
   }
-  if (!data.is_object()) return data.is_null() ? "" : data.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!data.is_object())
+    return data.is_null() ? "" : data.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   if (auto content = data.find("content"); content != data.end() && content->is_string())
     return sanitize_utf8(content->get<std::string>());
   if (auto result = data.find("result"); result != data.end())

@@ -68,8 +68,8 @@ struct RevisionRound {
 
 // Everything one LLM call for an order is built from.
 struct OrderPrompt {
-  const nlohmann::json* order = nullptr;  // the order row: brief, input_data, tier
-  const config::Gig* gig = nullptr;       // the config's gig; nullptr when the order's gig is not in the file
+  const nlohmann::json* order = nullptr;    // the order row: brief, input_data, tier
+  const config::Gig* gig = nullptr;         // the config's gig; nullptr when the order's gig is not in the file
   config::ExecutionSection execution = {};  // the top-level execution settings (the gig's are merged here)
   config::DeliveryFormat format = config::DeliveryFormat::Markdown;
   std::vector<std::string> clarifications = {};

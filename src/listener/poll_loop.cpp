@@ -64,7 +64,8 @@ PollLoop::Step PollLoop::start_pass(const Cancellation& shutdown) {
     }
     page_limit_ = std::min(OrderPages::kMaxPage, pages_->page_limit() * 2);  // grow back after a too-large page
   }
-  pages_ = std::make_unique<OrderPages>(client_, agent_id_, next_pass_status(), options_.long_poll_seconds, page_limit_);
+  pages_ =
+      std::make_unique<OrderPages>(client_, agent_id_, next_pass_status(), options_.long_poll_seconds, page_limit_);
   pass_listed_ = pass_taken_ = taken_since_page_ = 0;
   pass_unreadable_.clear();
   return Step::Continue;

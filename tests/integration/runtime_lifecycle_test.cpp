@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include "llm_emulator.h"
 #include "support/agent_fixture.h"
@@ -71,15 +72,16 @@ class RuntimeLifecycle : public ::testing::Test {
   std::string config_path() const { return dir.path() + "/gigent-agent.yaml"; }
 
   void write_config(int workers, const std::string& format = "markdown") {
-    std::ofstream(config_path()) << "agent:\n  name: \"Lifecycle Agent\"\n  description: \"Does work\"\n"
-                                 << "  category: writing\nowner:\n  wallet: \"0x00000000000000000000000000000000000000c3\"\n"
-                                 << kGigs << "runtime:\n  poll_interval_seconds: 1\n  long_poll_seconds: 2\n"
-                                 << "  max_concurrent_orders: " << workers << "\n  failed_order_action: reject\n"
-                                 << "execution:\n  provider: anthropic\n  model: \"claude-test\"\n  base_url: \""
-                                 << emulator.url() << "\"\n  api_key: \"sk-ant-test-0123456789abcdef\"\n"
-                                 << "  system_prompt: \"TOP-PROMPT: you write well.\"\n  max_tokens: 500\n"
-                                 << "  timeout_seconds: 20\ndelivery:\n  format: " << format
-                                 << "\nheartbeat:\n  interval_seconds: 5\nlogging:\n  level: debug\n";
+    std::ofstream(config_path())
+        << "agent:\n  name: \"Lifecycle Agent\"\n  description: \"Does work\"\n"
+        << "  category: writing\nowner:\n  wallet: \"0x00000000000000000000000000000000000000c3\"\n"
+        << kGigs << "runtime:\n  poll_interval_seconds: 1\n  long_poll_seconds: 2\n"
+        << "  max_concurrent_orders: " << workers << "\n  failed_order_action: reject\n"
+        << "execution:\n  provider: anthropic\n  model: \"claude-test\"\n  base_url: \"" << emulator.url()
+        << "\"\n  api_key: \"sk-ant-test-0123456789abcdef\"\n"
+        << "  system_prompt: \"TOP-PROMPT: you write well.\"\n  max_tokens: 500\n"
+        << "  timeout_seconds: 20\ndelivery:\n  format: " << format
+        << "\nheartbeat:\n  interval_seconds: 5\nlogging:\n  level: debug\n";
   }
 
   ChildProcess& start_runtime() {
@@ -278,8 +280,8 @@ TEST_F(RuntimeLifecycle, AJsonReplyThatFailsTheOutputSchemaGetsOneCorrectiveTurn
   const std::string id = order("Data extraction", "BRIEF-J: extract the title");
   json done = wait_for(id, "delivered");
   ASSERT_EQ(done.value("status", ""), "delivered") << daemon.output();
-  json data = done["delivery_data"].is_string() ? json::parse(done["delivery_data"].get<std::string>())
-                                                : done["delivery_data"];
+  json data =
+      done["delivery_data"].is_string() ? json::parse(done["delivery_data"].get<std::string>()) : done["delivery_data"];
   EXPECT_EQ(data["result"], json({{"title", "Tea"}, {"words", 3}}));
 
   auto asked = requests_about("BRIEF-J");
@@ -302,7 +304,7 @@ TEST_F(RuntimeLifecycle, AJsonReplyThatFailsTheOutputSchemaGetsOneCorrectiveTurn
   stop_runtime(daemon);
 }
 
-TEST_F(RuntimeLifecycle, WithOneWorkerTheEarliestDeadlineGoesFirst) {
+TEST_F(RuntimeLifecycle, WithOneWorkerTheEarliestDeadlineGoesFirstAndALateOrderIsDoneAndLogged) {
   write_config(1);
   stop_runtime(start_runtime());  // registers the agent and publishes the gigs
   // Placed while no daemon runs, the later deadline first: the blog gig is
@@ -310,6 +312,14 @@ TEST_F(RuntimeLifecycle, WithOneWorkerTheEarliestDeadlineGoesFirst) {
   const std::string late_due = order("Blog post writer", "BRIEF-D24: due tomorrow");
   const std::string soon_due =
       order("Code review", "BRIEF-D1: due in an hour", "basic", json{{"language", "go"}, {"code", "package main"}});
+  // The urgent one is already late: it is still done (first), and logged as late.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(server.db_path().c_str(), &db), SQLITE_OK);
+  const std::string sql =
+      fmt::format("UPDATE orders SET deadline = '2020-01-01T00:00:00.000Z' WHERE id = '{}'", soon_due);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  server.restart();  // order pages are cached until the server's own next write
   auto& daemon = start_runtime();
   for (const auto& id : {late_due, soon_due})
     ASSERT_EQ(wait_for(id, "delivered").value("status", ""), "delivered") << daemon.output();
@@ -320,6 +330,8 @@ TEST_F(RuntimeLifecycle, WithOneWorkerTheEarliestDeadlineGoesFirst) {
     if (text.find("BRIEF-D24") != std::string::npos) order_of_requests.push_back("D24");
   }
   EXPECT_EQ(order_of_requests, (std::vector<std::string>{"D1", "D24"}));
+  EXPECT_TRUE(daemon.wait_for_output(fmt::format("order {} is late (deadline 2020-01-01", soon_due), 10s))
+      << daemon.output();
   stop_runtime(daemon);
 }
 

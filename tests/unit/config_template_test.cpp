@@ -75,10 +75,10 @@ TEST(ConfigTemplate, ShowsThePerGigWorkKeysCommentedAndTheyLoadWhenUncommented) 
   }
   // Uncommented, the examples are a valid config.
   std::string uncommented = text;
-  for (const char* key : {"execution:\n", "  model: claude", "  system_prompt: \"You are a senior",
-                          "  max_tokens: 8192", "  temperature: 0.5", "input_schema:\n", "  type: object\n",
-                          "  required: [topic]", "  properties:\n", "    topic: {", "output_schema:\n",
-                          "  type: object\n", "  required: [title"}) {
+  for (const char* key :
+       {"execution:\n", "  model: claude", "  system_prompt: \"You are a senior", "  max_tokens: 8192",
+        "  temperature: 0.5", "input_schema:\n", "  type: object\n", "  required: [topic]", "  properties:\n",
+        "    topic: {", "output_schema:\n", "  type: object\n", "  required: [title"}) {
     const auto at = uncommented.find(std::string("    # ") + key);
     ASSERT_NE(at, std::string::npos) << key;
     uncommented.erase(at + 4, 2);

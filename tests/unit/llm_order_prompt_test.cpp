@@ -121,8 +121,7 @@ TEST(LlmOrderPrompt, BuyerWordsAreSortedIntoClarificationsAndTheRevisionRequest)
     {"sender_id": "b", "content": "old", "message_type": "text", "created_at": "2026-01-01 10:00:00"},
     {"sender_id": "b", "content": "new ask", "message_type": "text", "created_at": "2026-01-01 11:00:00"}
   ])");
-  EXPECT_EQ(read_buyer_words(plain, "b", "2026-01-01 10:30:00").revision_request,
-            std::vector<std::string>{"new ask"});
+  EXPECT_EQ(read_buyer_words(plain, "b", "2026-01-01 10:30:00").revision_request, std::vector<std::string>{"new ask"});
   EXPECT_EQ(read_buyer_words(plain, "b", "2026-01-01 10:30:00").clarifications, std::vector<std::string>{"old"});
 }
 
