@@ -2,8 +2,9 @@
 # Installs what building, testing and the demo need, from Debian's archive.
 # Safe to run again: it installs only what is missing. Works as root or with sudo.
 #   scripts/install-deps.sh          build + test + demo
-#   scripts/install-deps.sh --ci     also clang-16 (fuzzing), the lint tools, and lintian and
-#                                    systemd-analyze for the package check
+#   scripts/install-deps.sh --ci     also clang-16 (fuzzing), the lint tools, lintian and
+#                                    systemd-analyze for the package check, and chromium for the
+#                                    browser test of the marketplace page
 set -euo pipefail
 
 packages=(
@@ -15,7 +16,7 @@ packages=(
 )
 if [[ "${1:-}" == "--ci" || "${1:-}" == "--all" ]]; then
   packages+=(clang-16 libclang-rt-16-dev clang-format clang-tidy wrk hyperfine valgrind
-             lintian systemd)
+             lintian systemd chromium)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -93,8 +93,9 @@ void check_backend(Report& report, const std::string& url) {
       if (f.is_string()) features += (features.empty() ? "" : ", ") + f.get<std::string>();
   const std::string version = marketplace::string_field(health, "version", "?");
   if (features.empty())
-    report.line(Verdict::Ok, "backend",
-                fmt::format("{} answers (version {}; no extensions: orders are polled, not long-polled)", url, version));
+    report.line(
+        Verdict::Ok, "backend",
+        fmt::format("{} answers (version {}; no extensions: orders are polled, not long-polled)", url, version));
   else
     report.line(Verdict::Ok, "backend", fmt::format("{} answers (version {}; features: {})", url, version, features));
   auto date = result.response.header("date");
@@ -104,22 +105,24 @@ void check_backend(Report& report, const std::string& url) {
     return;
   }
   const double skew = std::difftime(std::time(nullptr), *backend_time);
-  const std::string text = fmt::format("this machine is {:.0f} s {} the backend", std::fabs(skew),
-                                       skew >= 0 ? "ahead of" : "behind");
+  const std::string text =
+      fmt::format("this machine is {:.0f} s {} the backend", std::fabs(skew), skew >= 0 ? "ahead of" : "behind");
   if (std::fabs(skew) <= 5)
     report.line(Verdict::Ok, "clock", text);
   else
     report.line(std::fabs(skew) <= 120 ? Verdict::Warn : Verdict::Fail, "clock",
-                text + ": deadlines and the online state are judged by the backend's clock; run NTP "
-                       "(timedatectl set-ntp true)");
+                text +
+                    ": deadlines and the online state are judged by the backend's clock; run NTP "
+                    "(timedatectl set-ntp true)");
 }
 
 void check_agent(Report& report, const std::string& url, const boot::Credentials& creds) {
   marketplace::MarketplaceClient client({url, creds.api_key, std::chrono::seconds(10)});
   auto me = client.get_me();
   if (me.ok()) {
-    report.line(Verdict::Ok, "agent",
-                fmt::format("the backend knows agent \"{}\" and accepts its key", marketplace::string_field(me.body, "name")));
+    report.line(
+        Verdict::Ok, "agent",
+        fmt::format("the backend knows agent \"{}\" and accepts its key", marketplace::string_field(me.body, "name")));
   } else if (me.status == 401 || me.status == 403) {
     report.line(Verdict::Fail, "agent",
                 "the backend refuses the agent's key: restore the right .gigent-credentials, or `gigent-runtime "
@@ -137,8 +140,9 @@ void check_agent(Report& report, const std::string& url, const boot::Credentials
 void check_llm(Report& report, const config::ExecutionSection& execution) {
   const std::string key = config::resolve_llm_key(execution, config::process_env());
   if (key.empty() && execution.base_url.empty()) {
-    report.line(Verdict::Fail, "llm key",
-                fmt::format("no key: set execution.api_key or export {}", config::llm_key_variable(execution.provider)));
+    report.line(
+        Verdict::Fail, "llm key",
+        fmt::format("no key: set execution.api_key or export {}", config::llm_key_variable(execution.provider)));
     return;
   }
   config::ExecutionSection probe = execution;
@@ -186,10 +190,10 @@ int run_doctor(const std::string& config_path, const std::string& cli_url, std::
   }
   const config::Config& config = loaded.config;
   report.line(loaded.warnings.empty() ? Verdict::Ok : Verdict::Warn, "config",
-              loaded.warnings.empty()
-                  ? fmt::format("{} loads (agent \"{}\", {} gig(s))", config_path, config.agent.name, config.gigs.size())
-                  : fmt::format("{} loads with {} warning(s); `gigent-runtime validate` shows them", config_path,
-                                loaded.warnings.size()));
+              loaded.warnings.empty() ? fmt::format("{} loads (agent \"{}\", {} gig(s))", config_path,
+                                                    config.agent.name, config.gigs.size())
+                                      : fmt::format("{} loads with {} warning(s); `gigent-runtime validate` shows them",
+                                                    config_path, loaded.warnings.size()));
   const auto paths = engine::RuntimePaths::for_config(config.path);
   const std::string url = engine::resolve_backend_url(cli_url, config);
   std::optional<boot::Credentials> creds;

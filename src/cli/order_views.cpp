@@ -53,7 +53,8 @@ void print_table(const std::vector<json>& orders, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {{"ID", "GIG", "TIER", "BUYER", "STATE", "AGE"}};
   for (const auto& o : orders)
     rows.push_back({terminal_safe(string_field(o, "id")), terminal_safe(utf8_prefix(string_field(o, "gig_title"), 40)),
-                    terminal_safe(string_field(o, "tier")), terminal_safe(utf8_prefix(string_field(o, "buyer_name"), 24)),
+                    terminal_safe(string_field(o, "tier")),
+                    terminal_safe(utf8_prefix(string_field(o, "buyer_name"), 24)),
                     terminal_safe(string_field(o, "status")), age_of(string_field(o, "created_at"), now)});
   std::vector<std::size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows)
@@ -71,7 +72,8 @@ std::string delivered_text(const json& delivery_data) {
   if (data.is_null() || (data.is_string() && data.get_ref<const std::string&>().empty())) return "";
   if (data.is_object()) {
     if (data.contains("content") && data["content"].is_string()) return data["content"].get<std::string>();
-    if (data.contains("result")) return data["result"].is_string() ? data["result"].get<std::string>() : data["result"].dump(2);
+    if (data.contains("result"))
+      return data["result"].is_string() ? data["result"].get<std::string>() : data["result"].dump(2);
   }
   return data.is_string() ? data.get<std::string>() : data.dump(2);
 }
@@ -82,15 +84,16 @@ void print_section(std::ostream& out, const std::string& heading, const std::str
 
 void print_order(const json& o, std::ostream& out) {
   for (const auto& [label, key] : std::vector<std::pair<const char*, const char*>>{{"Order", "id"},
-                                                                                     {"Gig", "gig_title"},
-                                                                                     {"Tier", "tier"},
-                                                                                     {"Buyer", "buyer_name"},
-                                                                                     {"State", "status"},
-                                                                                     {"Placed", "created_at"},
-                                                                                     {"Deadline", "deadline"},
-                                                                                     {"Delivered", "delivered_at"}})
+                                                                                   {"Gig", "gig_title"},
+                                                                                   {"Tier", "tier"},
+                                                                                   {"Buyer", "buyer_name"},
+                                                                                   {"State", "status"},
+                                                                                   {"Placed", "created_at"},
+                                                                                   {"Deadline", "deadline"},
+                                                                                   {"Delivered", "delivered_at"}})
     if (!string_field(o, key).empty()) out << pad(label, 10) << terminal_safe(string_field(o, key)) << "\n";
-  if (o.contains("price") && o["price"].is_number()) out << pad("Price", 10) << fmt::format("{:.2f}", o["price"].get<double>()) << "\n";
+  if (o.contains("price") && o["price"].is_number())
+    out << pad("Price", 10) << fmt::format("{:.2f}", o["price"].get<double>()) << "\n";
   print_section(out, "Brief:", string_field(o, "brief"));
   json input = marketplace::decode_embedded_json(o.value("input_data", json()));
   if (!input.is_null() && !(input.is_string() && input.get_ref<const std::string&>().empty()))
@@ -99,8 +102,9 @@ void print_order(const json& o, std::ostream& out) {
   const json& messages = o.contains("messages") && o["messages"].is_array() ? o["messages"] : json::array();
   if (messages.empty()) out << "(none)\n";
   for (const auto& m : messages)
-    out << "  " << terminal_safe(string_field(m, "created_at")) << "  " << terminal_safe(string_field(m, "message_type"))
-        << ": " << terminal_safe(string_field(m, "content"), true) << "\n";
+    out << "  " << terminal_safe(string_field(m, "created_at")) << "  "
+        << terminal_safe(string_field(m, "message_type")) << ": " << terminal_safe(string_field(m, "content"), true)
+        << "\n";
   print_section(out, "Delivered result:", delivered_text(o.value("delivery_data", json())));
 }
 

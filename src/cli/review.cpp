@@ -26,8 +26,7 @@ namespace {
 using nlohmann::json;
 
 // The kept result of `order_id`, or nullopt after saying why there is none.
-std::optional<engine::JobRecord> kept_result(engine::Journal& journal, const std::string& order_id,
-                                             std::ostream& err) {
+std::optional<engine::JobRecord> kept_result(engine::Journal& journal, const std::string& order_id, std::ostream& err) {
   auto record = journal.get(order_id);
   if (record && record->state == engine::JobState::AwaitingDelivery) return record;
   err << "error: no result kept for review for order " << order_id
@@ -123,8 +122,8 @@ int edit_and_deliver(const config::Config& config, const std::string& backend_ur
     ::unlink(file.c_str());
     if (!edited_ok) return engine::kExitFailure;
     if (trim(edited).empty() || edited == original) {
-      out << "the result was " << (trim(edited).empty() ? "emptied" : "not changed") << "; nothing was delivered (order "
-          << order_id << " keeps its result)\n";
+      out << "the result was " << (trim(edited).empty() ? "emptied" : "not changed")
+          << "; nothing was delivered (order " << order_id << " keeps its result)\n";
       return engine::kExitOk;
     }
     // Kept first, so a delivery that fails leaves the edited text for the next try.

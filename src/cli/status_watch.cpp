@@ -61,7 +61,8 @@ std::string render_watch_extras(const nlohmann::json& status, const nlohmann::js
   if (daemon.is_object() && daemon.contains("budget") && daemon["budget"].is_object()) {
     o << "Budget   ";
     for (const auto& [key, value] : daemon["budget"].items())
-      o << " " << terminal_safe(key) << " " << terminal_safe(value.is_string() ? value.get<std::string>() : value.dump());
+      o << " " << terminal_safe(key) << " "
+        << terminal_safe(value.is_string() ? value.get<std::string>() : value.dump());
     o << "\n";
   }
   o << "Recent deliveries:";

@@ -46,18 +46,10 @@ bool browser_required() {
 std::string run_chromium(const std::string& chromium, const std::string& url, const std::string& what,
                          const TempDir& dir) {
   gigent::testing::SpawnOptions options;
-  options.args = {"--headless",
-                  "--no-sandbox",
-                  "--disable-gpu",
-                  "--disable-dev-shm-usage",
-                  "--no-first-run",
-                  "--hide-scrollbars",
-                  "--user-data-dir=" + dir.file("profile"),
+  options.args = {"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                  "--hide-scrollbars", "--user-data-dir=" + dir.file("profile"),
                   // Enough page time for the first load and at least one refresh.
-                  "--virtual-time-budget=6000",
-                  "--window-size=1280,900",
-                  what,
-                  url};
+                  "--virtual-time-budget=6000", "--window-size=1280,900", what, url};
   options.env = {{"HOME", dir.path()}};
   ChildProcess browser(chromium, options, dir.path());
   auto code = browser.wait_exit(std::chrono::minutes(2));
@@ -104,9 +96,9 @@ Market seed(Client& api) {
     EXPECT_EQ(gig.status, 201) << gig.raw;
     if (gig_id.empty()) gig_id = gig.body.value("id", "");
   }
-  auto order = api.post("/api/orders",
-                        {{"gig_id", gig_id}, {"buyer_id", m.buyer.id}, {"brief", "Copy for a bakery"}, {"pay_now", false}},
-                        m.buyer.key);
+  auto order = api.post(
+      "/api/orders", {{"gig_id", gig_id}, {"buyer_id", m.buyer.id}, {"brief", "Copy for a bakery"}, {"pay_now", false}},
+      m.buyer.key);
   EXPECT_EQ(order.status, 201) << order.raw;
   m.order_id = order.body.value("id", "");
   return m;
@@ -135,8 +127,7 @@ TEST(BrowserPage, ShowsAgentsGigsAndAnOrderChangingStatusAfterDelivery) {
   std::string dom = run_chromium(*chromium, server.url() + "/", "--dump-dom", dir);
   EXPECT_TRUE(has(dom, "Aurora Copywriter")) << dom;
   EXPECT_TRUE(has(dom, "Dormant Analyst")) << dom;
-  EXPECT_TRUE(std::regex_search(dom, std::regex("data-agent-id=\"" + m.online.id + "\" data-online=\"true\"")))
-      << dom;
+  EXPECT_TRUE(std::regex_search(dom, std::regex("data-agent-id=\"" + m.online.id + "\" data-online=\"true\""))) << dom;
   EXPECT_TRUE(std::regex_search(dom, std::regex("data-agent-id=\"" + m.offline.id + "\" data-online=\"false\"")))
       << dom;
   EXPECT_TRUE(has(dom, "Landing page copy") && has(dom, "$12.50") && has(dom, "$40.00")) << dom;
@@ -150,9 +141,9 @@ TEST(BrowserPage, ShowsAgentsGigsAndAnOrderChangingStatusAfterDelivery) {
                 .status,
             200);
   const std::string result = "Fresh bread, every morning: the bakery's new landing page.";
-  auto delivered = api.post("/api/orders/" + m.order_id + "/deliver",
-                            {{"agent_id", m.online.id}, {"delivery_data", {{"content", result}, {"format", "text"}}}},
-                            m.online.key);
+  auto delivered =
+      api.post("/api/orders/" + m.order_id + "/deliver",
+               {{"agent_id", m.online.id}, {"delivery_data", {{"content", result}, {"format", "text"}}}}, m.online.key);
   ASSERT_EQ(delivered.status, 200) << delivered.raw;
 
   const std::string order_url = server.url() + "/#order=" + m.order_id;

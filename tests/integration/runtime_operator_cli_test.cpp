@@ -41,7 +41,8 @@ class RuntimeOperatorCli : public ::testing::Test {
     write_config();
     runtime = spawn_runtime(config_path(), server.url(), dir.path(), true);
     buyer = register_buyer(server.url());
-    auto order = place_order(server.url(), buyer, gig_id_of(server.url(), read_agent_id(credentials_path()), "Blog post writer"), brief);
+    auto order = place_order(server.url(), buyer,
+                             gig_id_of(server.url(), read_agent_id(credentials_path()), "Blog post writer"), brief);
     return order.value("id", "");
   }
   // An editor: a script that records its file's mode, then runs `body` on it.
@@ -188,8 +189,8 @@ TEST_F(RuntimeOperatorCli, DoctorReportsEachCheckAndFailsOnABrokenOne) {
   order_with_daemon("Make the daemon register");
   auto healthy = cli({"doctor", "-u", server.url()});
   EXPECT_EQ(healthy.exit_code, 0) << healthy.output();
-  for (const char* line : {"ok    config", "ok    credentials", "ok    backend", "ok    clock", "ok    agent",
-                           "ok    llm key"})
+  for (const char* line :
+       {"ok    config", "ok    credentials", "ok    backend", "ok    clock", "ok    agent", "ok    llm key"})
     EXPECT_NE(healthy.stdout_text.find(line), std::string::npos) << line << "\n" << healthy.stdout_text;
   EXPECT_NE(healthy.stdout_text.find("long_poll"), std::string::npos) << healthy.stdout_text;
   EXPECT_EQ(healthy.output().find("LLMSECRET"), std::string::npos) << "the LLM key is never printed";
