@@ -149,6 +149,7 @@ void check_llm(Report& report, const config::ExecutionSection& execution) {
   probe.max_tokens = 1;
   probe.max_retries = 0;
   probe.timeout_seconds = std::min(probe.timeout_seconds, 30);
+  probe.connect_timeout_seconds = std::min(probe.connect_timeout_seconds, 10);
   try {
     Cancellation never;
     auto provider = executor::make_provider(probe);

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +23,13 @@ namespace gigent::cli {
 namespace {
 
 using nlohmann::json;
+
+// A variable of the environment, "" when unset.
+std::string env(const char* name) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): a one-shot command; nothing here calls setenv
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
 
 // The kept result of `order_id`, or nullopt after saying why there is none.
 std::optional<engine::JobRecord> kept_result(engine::Journal& journal, const std::string& order_id, std::ostream& err) {
@@ -58,13 +64,13 @@ json with_edited_text(const json& data, const std::string& text) {
 // Runs the editor through the shell, as git does, so that EDITOR="code
 // --wait" works; the file name is passed as an argument, never spliced in.
 bool run_editor(const std::string& file, std::ostream& err) {
-  const char* editor = std::getenv("EDITOR");
-  if (!editor || !*editor) editor = std::getenv("VISUAL");
-  if (!editor || !*editor) editor = "vi";
-  const std::string command = std::string(editor) + " \"$1\"";
+  std::string editor = env("EDITOR");
+  if (editor.empty()) editor = env("VISUAL");
+  if (editor.empty()) editor = "vi";
+  const std::string command = editor + " \"$1\"";
   pid_t pid = ::fork();
   if (pid < 0) {
-    err << "error: cannot start the editor: " << std::strerror(errno) << "\n";
+    err << "error: cannot start the editor: " << errno_text(errno) << "\n";
     return false;
   }
   if (pid == 0) {
@@ -83,11 +89,11 @@ bool run_editor(const std::string& file, std::ostream& err) {
 
 // A private temporary file holding `text`; its path, or "" after saying why.
 std::string write_temp(const std::string& text, std::ostream& err) {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string path = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/gigent-result-XXXXXX.md";
+  const std::string tmpdir = env("TMPDIR");
+  std::string path = (tmpdir.empty() ? std::string("/tmp") : tmpdir) + "/gigent-result-XXXXXX.md";
   int fd = ::mkstemps(path.data(), 3);  // mode 0600: the result is the buyer's and the seller's only
   if (fd < 0) {
-    err << "error: cannot create a temporary file for the editor: " << std::strerror(errno) << "\n";
+    err << "error: cannot create a temporary file for the editor: " << errno_text(errno) << "\n";
     return "";
   }
   bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());

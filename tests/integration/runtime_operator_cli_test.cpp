@@ -205,7 +205,8 @@ TEST_F(RuntimeOperatorCli, DoctorReportsEachCheckAndFailsOnABrokenOne) {
   EXPECT_NE(exposed.stdout_text.find("chmod 600"), std::string::npos) << exposed.stdout_text;
   ::chmod(credentials_path().c_str(), 0600);
 
-  emulator.stop();
+  yaml.base_url = "http://127.0.0.1:1";  // nothing listens there: the LLM check fails
+  write_config();
   auto unreachable = cli({"doctor", "-u", "http://127.0.0.1:1"});
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_NE(unreachable.stdout_text.find("FAIL  backend"), std::string::npos) << unreachable.stdout_text;
