@@ -38,8 +38,8 @@ TEST(OperatorText, WatchShowsABudgetOnlyWhenTheDaemonReportsOne) {
   auto without = render_watch_extras({{"daemon", {{"running", true}}}}, recent);
   EXPECT_EQ(without.find("Budget"), std::string::npos) << without;
   EXPECT_NE(without.find("  - o-1  "), std::string::npos) << without;
-  auto with = render_watch_extras({{"daemon", {{"budget", {{"spent_usd", 1.5}, {"limit_usd", 10}}}}}},
-                                  nlohmann::json::array());
+  auto with =
+      render_watch_extras({{"daemon", {{"budget", {{"spent_usd", 1.5}, {"limit_usd", 10}}}}}}, nlohmann::json::array());
   EXPECT_NE(with.find("Budget"), std::string::npos) << with;
   EXPECT_NE(with.find("spent_usd 1.5"), std::string::npos) << with;
   EXPECT_NE(with.find("none recorded here"), std::string::npos) << with;
