@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config ccache git curl jq
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libsqlite3-dev sqlite3 libboost1.81-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev json-schema-test-suite
   libsystemd-dev help2man file
 )
 if [[ "${1:-}" == "--ci" || "${1:-}" == "--all" ]]; then
