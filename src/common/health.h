@@ -16,6 +16,10 @@ struct HealthCheck {
   bool ok = true;
   std::string detail;                                          // why it fails (or what it saw), one line
   std::optional<std::chrono::system_clock::time_point> since;  // failing since
+  // False when the failure is outside this process (the backend unreachable
+  // while the loop keeps trying): a restart cannot cure it, so the systemd
+  // watchdog keeps being fed and only /healthz reports it.
+  bool restart_helps = true;
 };
 
 struct HealthReport {

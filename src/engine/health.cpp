@@ -44,6 +44,8 @@ HealthCheck heartbeat_check(const HealthInputs& in) {
   if (in.now - reference <= window) return check;
   check.ok = false;
   check.since = in.heartbeat.failing_since.value_or(reference + window);
+  // Still failing attempts within the window: the loop is alive, the backend is not.
+  check.restart_helps = !(in.heartbeat.last_failure && in.now - *in.heartbeat.last_failure <= window);
   check.detail = fmt::format("no heartbeat accepted for {} (interval {}){}", human_duration(since(in.now, reference)),
                              human_duration(in.heartbeat_interval),
                              in.heartbeat.last_error.empty() ? "" : "; last error: " + in.heartbeat.last_error);

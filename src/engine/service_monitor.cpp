@@ -21,7 +21,7 @@ std::chrono::milliseconds monitor_period(std::optional<std::chrono::microseconds
 
 bool watchdog_may_ping(const HealthReport& report, bool draining) {
   return std::all_of(report.checks.begin(), report.checks.end(),
-                     [&](const HealthCheck& c) { return c.ok || (draining && c.name == "boot"); });
+                     [&](const HealthCheck& c) { return c.ok || !c.restart_helps || (draining && c.name == "boot"); });
 }
 
 ServiceMonitor::ServiceMonitor(MonitorHooks hooks)

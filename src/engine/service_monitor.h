@@ -25,8 +25,10 @@ struct MonitorHooks {
 // every 10 s so that the journal probe and STATUS= stay fresh.
 std::chrono::milliseconds monitor_period(std::optional<std::chrono::microseconds> watchdog_timeout);
 
-// Whether to ping the watchdog: every check passes, except that a drain (the
-// "boot" check failing on purpose) still pings while the rest work.
+// Whether to ping the watchdog: every check passes, or fails only where a
+// restart cannot help (the backend down while the heartbeat loop keeps
+// trying); a drain (the "boot" check failing on purpose) still pings while
+// the rest work. A stuck loop or an unwritable journal stops the pings.
 bool watchdog_may_ping(const HealthReport& report, bool draining);
 
 class ServiceMonitor {

@@ -268,20 +268,21 @@ class NotifySocket {
   int fd_ = -1;
 };
 
-TEST_F(RuntimeObservability, TheWatchdogIsPingedOnlyWhileHealthy) {
+TEST_F(RuntimeObservability, ABackendOutageIsReportedButTheWatchdogIsStillFed) {
   NotifySocket notify(dir.file("notify.sock"));
-  // A 2 s watchdog: the daemon pings every second while its checks pass.
+  // A 2 s watchdog: the daemon pings every second while its checks allow it.
   auto runtime = start_runtime(true, {{"NOTIFY_SOCKET", notify.path()}, {"WATCHDOG_USEC", "2000000"}});
   EXPECT_TRUE(notify.wait_for("WATCHDOG=1", 30s)) << runtime->output();
   server.stop();
   ASSERT_TRUE(runtime->wait_for_output("unhealthy", 60s)) << runtime->output();
-  // Ticks check health before they ping and log after: past the log line, no ping.
+  // The heartbeat loop keeps trying: restarting the daemon would not bring the
+  // backend back, so systemd keeps being fed while STATUS= says what is wrong.
   notify.drain(100ms);
   std::string while_down = notify.drain(3s);
-  EXPECT_FALSE(contains(while_down, "WATCHDOG=1")) << while_down;
+  EXPECT_TRUE(contains(while_down, "WATCHDOG=1")) << while_down;
   EXPECT_TRUE(contains(while_down, "STATUS=unhealthy: heartbeat")) << while_down;
   server.start();
-  EXPECT_TRUE(notify.wait_for("WATCHDOG=1", 60s)) << runtime->output();
+  EXPECT_TRUE(runtime->wait_for_output("healthy again", 60s)) << runtime->output();
   runtime->signal(SIGTERM);
   EXPECT_EQ(runtime->wait_exit(30s), 0) << runtime->output();
 }

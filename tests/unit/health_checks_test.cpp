@@ -65,8 +65,22 @@ TEST(HealthChecks, TheHeartbeatFailsAfterTwoIntervalsWithoutSuccessSinceItsFirst
   EXPECT_EQ(heartbeat.since, in.now - 45s);
   EXPECT_NE(heartbeat.detail.find("connection refused"), std::string::npos) << heartbeat.detail;
   EXPECT_NE(report.text().find("heartbeat: failing since "), std::string::npos) << report.text();
-  EXPECT_FALSE(watchdog_may_ping(report, false));
+  EXPECT_FALSE(watchdog_may_ping(report, false)) << "no attempt recorded in the window: the loop is stuck";
   EXPECT_TRUE(check(report, "poll_loop").ok);
+}
+
+TEST(HealthChecks, ABackendOutageFailsTheHeartbeatButStillFeedsTheWatchdog) {
+  auto in = running(kStart + 10min);
+  in.heartbeat.last_success = in.now - 5min;
+  in.heartbeat.failing_since = in.now - 5min + 30s;
+  in.heartbeat.last_failure = in.now - 20s;  // the loop keeps trying
+  in.heartbeat.last_error = "connection refused";
+  auto report = evaluate_health(in);
+  EXPECT_FALSE(check(report, "heartbeat").ok) << "/healthz reports the outage";
+  EXPECT_FALSE(check(report, "heartbeat").restart_helps);
+  EXPECT_TRUE(watchdog_may_ping(report, false)) << "a restart cannot bring the backend back";
+  in.heartbeat.last_failure = in.now - 2min;  // no attempt for two intervals: stuck
+  EXPECT_FALSE(watchdog_may_ping(evaluate_health(in), false));
 }
 
 TEST(HealthChecks, AHeartbeatThatNeverSucceededCountsFromItsStart) {
