@@ -43,12 +43,15 @@ struct Options {
 // Fills `options`; returns an exit code when the process should end here
 // (--help, --version, a bad flag).
 std::optional<int> parse_options(int argc, char** argv, Options& options) {
-  CLI::App app{"gigent-server: the Gigent marketplace REST API on SQLite"};
+  CLI::App app{"gigent-server: the Gigent marketplace REST API on SQLite or PostgreSQL"};
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", options.port, "Port to listen on (0 picks a free one)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  app.add_option("--db", options.db, "SQLite database file (created if missing)")->capture_default_str();
+  app.add_option("--db", options.db,
+                 "SQLite database file (created if missing), or postgresql://user@host:port/dbname for a database "
+                 "several gigent-server processes share")
+      ->capture_default_str();
   app.add_option("--threads", options.threads, "Server threads")->capture_default_str()->check(CLI::Range(1u, 256u));
   app.add_flag("--allow-unauthenticated", options.allow_unauthenticated,
                "Trust agent ids in request bodies like the deployed service (no X-API-Key on writes)");
@@ -151,10 +154,20 @@ gigent::http::ServerOptions http_options(const Options& options) {
   return http;
 }
 
+// The --db value for the log, without a password a PostgreSQL URL may carry.
+std::string shown_db(const std::string& db) {
+  auto scheme = db.find("://");
+  auto at = db.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return db;
+  auto colon = db.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return db;
+  return db.substr(0, colon) + ":***" + db.substr(at);
+}
+
 void announce(const Options& options, const gigent::http::Server& server) {
   auto log = gigent::log::get("server");
   if (options.allow_unauthenticated) log->warn("--allow-unauthenticated: writes trust agent ids in request bodies");
-  log->info("serving {} with {} threads, at most {} connections", options.db, options.threads,
+  log->info("serving {} with {} threads, at most {} connections", shown_db(options.db), options.threads,
             server.max_connections());
   std::string shown_host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::cout << "gigent-server listening on http://" << shown_host << ":" << server.port() << std::endl;

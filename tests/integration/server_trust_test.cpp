@@ -15,6 +15,7 @@
 
 #include "integration/server_client.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 namespace {
 
@@ -143,6 +144,7 @@ TEST(ServerDisputes, OnlyTheBuyerEndsItsDispute) {
 // still be answered while it waits, and the write must go through once the
 // lock is released.
 TEST(ServerBlocking, HealthAnswersWhileAWriteWaitsForTheLock) {
+  GIGENT_SQLITE_ONLY("holds the SQLite file's write lock from a second connection");
   Market m({"--threads", "1"});
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(m.server.db_path().c_str(), &other), SQLITE_OK);
