@@ -25,6 +25,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -91,13 +92,12 @@ std::string request(int fd, const std::string& text) {
 }
 
 std::string long_poll(const Agent& a) {
-  return "GET /api/orders?agent_id=" + a.id + "&role=seller&status=pending&wait=30 HTTP/1.1\r\nHost: x\r\nX-API-Key: " +
-         a.key + "\r\n\r\n";
+  return "GET /api/orders?agent_id=" + a.id +
+         "&role=seller&status=pending&wait=30 HTTP/1.1\r\nHost: x\r\nX-API-Key: " + a.key + "\r\n\r\n";
 }
 
 std::string gig_of(int fd, const Agent& a) {
-  std::string body =
-      request(fd, "GET /api/gigs?agent_id=" + a.id + "&limit=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string body = request(fd, "GET /api/gigs?agent_id=" + a.id + "&limit=1 HTTP/1.1\r\nHost: x\r\n\r\n");
   auto at = body.find("\"id\":\"");
   if (at == std::string::npos) throw std::runtime_error("agent has no gig: " + a.id);
   return body.substr(at + 6, body.find('"', at + 6) - at - 6);
@@ -142,12 +142,16 @@ int main(int argc, char** argv) {
   const int gap_ms = argc > 6 ? std::atoi(argv[6]) : 20;
   std::vector<Agent> agents;
   std::ifstream keys(argv[2]);
-  for (std::string id, key; agents.size() < count && keys >> id >> key;) agents.push_back({id, key});
+  for (std::string id, key; agents.size() < count && keys >> id >> key;) {
+    Agent agent;
+    agent.id = id;
+    agent.key = key;
+    agents.push_back(std::move(agent));
+  }
   if (agents.size() < 2) return 2;
 
   const long rss_before = rss_kib(server_pid);
   int epoll = ::epoll_create1(0);
-  std::unordered_map<int, std::size_t> by_fd;
   for (std::size_t i = 0; i < agents.size(); ++i) {
     agents[i].fd = connect_to(port);
     send_all(agents[i].fd, long_poll(agents[i]));

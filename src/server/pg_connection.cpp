@@ -1,5 +1,6 @@
 #include "server/pg_connection.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -15,8 +16,7 @@ namespace gigent::server {
 namespace {
 
 // Type OIDs from PostgreSQL's pg_type.dat; they are fixed for built-in types.
-constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700, kFloat8 = 701,
-              kNumeric = 1700;
+constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700, kFloat8 = 701, kNumeric = 1700;
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 

@@ -57,9 +57,7 @@ class PgEngine final : public StoreEngine {
   }
 
   // NOTIFY is delivered at COMMIT, and not at all on rollback.
-  void before_commit(Connection& conn) override {
-    conn.query("SELECT pg_notify(?1, ?2)", {kChannel, instance_});
-  }
+  void before_commit(Connection& conn) override { conn.query("SELECT pg_notify(?1, ?2)", {kChannel, instance_}); }
 
   void announce_orders(Connection& conn, const std::vector<std::string>& agent_ids) override {
     std::string payload = instance_;

@@ -195,8 +195,8 @@ void check_version(Connection& conn, bool table_exists) {
 
 void record_version(Connection& conn) {
   conn.exec_script("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  conn.exec_script(fmt::format("DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({})",
-                               kSchemaVersion));
+  conn.exec_script(
+      fmt::format("DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({})", kSchemaVersion));
 }
 
 // A column declaration in PostgreSQL's words: REAL is single precision there
@@ -286,8 +286,9 @@ void create_pg_schema(Connection& conn) {
   conn.exec_script("BEGIN");
   try {
     conn.exec_script(kPgPrelude);
-    bool versioned = !conn.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
-                                 "AND table_name = 'schema_version'")
+    bool versioned = !conn.query(
+                              "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                              "AND table_name = 'schema_version'")
                           .empty();
     check_version(conn, versioned);
     for (const auto& table : schema()) {
@@ -296,8 +297,8 @@ void create_pg_schema(Connection& conn) {
       sql += "rowid BIGSERIAL)";
       conn.exec_script(sql);
       for (const auto& column : table.columns)
-        conn.exec_script(
-            fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}", table.name, column.name, pg_decl(column.add_decl)));
+        conn.exec_script(fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}", table.name, column.name,
+                                     pg_decl(column.add_decl)));
       conn.exec_script(fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS rowid BIGSERIAL", table.name));
     }
     conn.exec_script(kIndexes);

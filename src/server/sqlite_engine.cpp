@@ -43,8 +43,7 @@ class SqliteEngine final : public StoreEngine {
   }
 
   std::int64_t size_bytes(Connection& conn) override {
-    auto row = conn.query_one(
-        "SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()");
+    auto row = conn.query_one("SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()");
     return row ? (*row)["n"].get<std::int64_t>() : 0;
   }
 

@@ -39,7 +39,7 @@ std::string postgres_url(const std::string& database);
 }  // namespace gigent::testing
 
 // For a test about the SQLite file itself (its locks, its older layouts).
-#define GIGENT_SQLITE_ONLY(why)                                               \
-  do {                                                                        \
+#define GIGENT_SQLITE_ONLY(why)                                                          \
+  do {                                                                                   \
     if (::gigent::testing::testing_postgres()) GTEST_SKIP() << "SQLite only: " << (why); \
   } while (0)
