@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -101,6 +102,22 @@ TEST(ServerMultiProcess, BothProcessesSeeEachOthersWritesAndRacesHaveOneWinner) 
     const int a = on_a.get(), b = on_b.get();
     EXPECT_EQ((a == 200) + (b == 200), 1) << "A answered " << a << ", B answered " << b;
   }
+}
+
+// Two processes starting at once on an empty database: the schema is made
+// once, under the advisory lock, and both serve it.
+TEST(ServerMultiProcess, TwoProcessesStartingTogetherOnAnEmptyDatabaseBothServe) {
+  skip_unless_postgres();
+  if (::testing::Test::IsSkipped()) return;
+  TempDir dir;
+  TestDatabase db(dir.path());
+  auto start = [&] { return std::make_unique<ServerProcess>(std::vector<std::string>{}, db.db()); };
+  auto first = std::async(std::launch::async, start), second = std::async(std::launch::async, start);
+  auto a = first.get(), b = second.get();
+  Api api_a(a->url()), api_b(b->url());
+  Agent seller = register_agent(api_a, "seller", 1);
+  EXPECT_EQ(api_b.get("/api/agents/" + seller.id).status, 200);
+  EXPECT_EQ(api_b.get("/api/categories").body["categories"].size(), 8u);
 }
 
 }  // namespace
