@@ -51,6 +51,25 @@ void postgres_admin(const std::string& sql, const std::string& database) {
     throw std::runtime_error(fmt::format("PostgreSQL: {} in: {}", PQerrorMessage(conn.get()), sql));
 }
 
+PostgresSession::PostgresSession(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    std::string why = PQerrorMessage(conn_);
+    PQfinish(conn_);
+    throw std::runtime_error("PostgreSQL: " + why);
+  }
+}
+
+PostgresSession::~PostgresSession() {
+  PQfinish(conn_);
+}
+
+void PostgresSession::exec(const std::string& sql) {
+  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn_, sql.c_str()), &PQclear);
+  auto status = PQresultStatus(r.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    throw std::runtime_error(fmt::format("PostgreSQL: {} in: {}", PQerrorMessage(conn_), sql));
+}
+
 TestDatabase::TestDatabase(const std::string& dir, const std::string& file_name) {
   if (!testing_postgres()) {
     db_ = dir + "/" + file_name;

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+struct pg_conn;  // libpq's PGconn
+
 namespace gigent::testing {
 
 // True when this run is the PostgreSQL registration.
@@ -35,6 +37,20 @@ class TestDatabase {
 void postgres_admin(const std::string& sql, const std::string& database = "");
 // The URL of `database` on the test cluster.
 std::string postgres_url(const std::string& database);
+
+// A session of its own on a PostgreSQL database, as another process would
+// hold (its locks, its open transaction) until destroyed.
+class PostgresSession {
+ public:
+  explicit PostgresSession(const std::string& url);
+  ~PostgresSession();
+  PostgresSession(const PostgresSession&) = delete;
+  PostgresSession& operator=(const PostgresSession&) = delete;
+  void exec(const std::string& sql);  // throws on failure
+
+ private:
+  pg_conn* conn_;
+};
 
 }  // namespace gigent::testing
 
