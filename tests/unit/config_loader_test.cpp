@@ -420,8 +420,8 @@ std::vector<BrokenCase> broken_cases() {
        {"12:13: execution.fallback"},
        "expected a list of providers"},
       {"fallback_entry_incomplete",
-       kValid + "execution:\n  fallback:\n    - provider: openia\n    - provider: openai\n",
-       {"13:17: execution.fallback[0].provider", "14:7: execution.fallback[1].model"},
+       kValid + "execution:\n  fallback:\n    - provider: openia\n      model: m\n    - provider: openai\n",
+       {"13:17: execution.fallback[0].provider", "15:7: execution.fallback[1].model"},
        "(did you mean `openai`?)"},
       {"fallback_too_many",
        kValid + "execution:\n  fallback: [{provider: openai, model: a}, {provider: openai, model: b}, {provider: openai, "
