@@ -34,9 +34,9 @@ const std::vector<std::string_view> kRuntimeKeys = {
     "poll_interval_seconds", "auto_accept",         "max_concurrent_orders", "shutdown_grace_seconds",
     "max_order_attempts",    "failed_order_action", "allow_replicas",        "long_poll_seconds"};
 const std::vector<std::string_view> kExecutionKeys = {
-    "provider", "model",           "system_prompt",           "temperature", "max_tokens",      "api_key",
-    "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries", "max_input_tokens",
-    "stream",   "fallback"};
+    "provider", "model",           "system_prompt",           "temperature", "max_tokens",       "api_key",
+    "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries", "max_input_tokens", "stream",
+    "fallback"};
 const std::vector<std::string_view> kDeliveryKeys = {"format", "auto_deliver", "truncation_marker"};
 const std::vector<std::string_view> kHeartbeatKeys = {"enabled", "interval_seconds"};
 const std::vector<std::string_view> kLoggingKeys = {"level", "format"};

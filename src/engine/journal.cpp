@@ -253,11 +253,11 @@ void Journal::put(const JobRecord& r) {
 
 int Journal::write(const JobRecord& r, const std::string& insert_verb) {
   std::lock_guard lock(mutex_);
-  Statement s(
-      prepared(insert_verb +
-               " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-               "last_error, next_attempt_at, owner_pid, owner_start, answered_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
-               "?, ?, ?, ?, ?, datetime('now'))"));
+  Statement s(prepared(
+      insert_verb +
+      " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+      "last_error, next_attempt_at, owner_pid, owner_start, answered_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   return run_or_throw(s, "cannot record order " + r.order_id + " in " + path_);
 }

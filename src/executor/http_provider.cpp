@@ -234,8 +234,8 @@ LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellatio
            failure.type, attempts);
     }
     if (failure.wait && *failure.wait > kMaxServerRequestedWait) {
-      fail(failure.text + "; the server asked to wait " + seconds_text(*failure.wait) + " before retrying, more than the " +
-               seconds_text(kMaxServerRequestedWait) + " cap",
+      fail(failure.text + "; the server asked to wait " + seconds_text(*failure.wait) +
+               " before retrying, more than the " + seconds_text(kMaxServerRequestedWait) + " cap",
            true, failure.status, failure.type, attempts);
     }
     const auto wait = failure.wait ? *failure.wait : backoff_delay(retries_so_far, jitter_());

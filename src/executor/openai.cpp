@@ -41,9 +41,9 @@ class OpenAiStream final : public StreamAccumulator {
     if (const auto* error = object_field(*doc, "error")) {
       const std::string type = string_field(*error, "type");
       const bool retryable = type.empty() || type == "server_error" || type == "rate_limit_exceeded";
-      error_ = LlmError("error in the stream: " + (type.empty() ? "server_error" : type) + ": " +
-                            string_field(*error, "message"),
-                        retryable, 200, type.empty() ? "server_error" : type);
+      error_ = LlmError(
+          "error in the stream: " + (type.empty() ? "server_error" : type) + ": " + string_field(*error, "message"),
+          retryable, 200, type.empty() ? "server_error" : type);
       return false;
     }
     if (const std::string model = string_field(*doc, "model"); !model.empty()) model_ = model;

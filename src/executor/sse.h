@@ -35,7 +35,7 @@ class SseParser {
 
   EventFn on_event_;
   std::size_t max_line_bytes_;
-  std::string pending_;  // an incomplete line
+  std::string pending_;    // an incomplete line
   bool after_cr_ = false;  // the last byte was CR: a following LF belongs to it
   bool at_start_ = true;   // a UTF-8 BOM may open the stream
   bool stopped_ = false;

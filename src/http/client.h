@@ -43,12 +43,12 @@ struct ClientResponse {
 // Either a response (any status) or a transport failure.
 struct ClientResult {
   ClientResponse response;
-  std::string error;       // empty when a response arrived
-  bool timed_out = false;  // the connect or total timeout fired
-  bool cancelled = false;  // the Cancellation fired mid-transfer
-  bool too_large = false;  // the body passed max_response_bytes
-  bool stalled = false;    // no byte arrived for stall_timeout (timed_out is set too)
-  bool streamed = false;   // the body went to body_sink, not into response.body
+  std::string error;          // empty when a response arrived
+  bool timed_out = false;     // the connect or total timeout fired
+  bool cancelled = false;     // the Cancellation fired mid-transfer
+  bool too_large = false;     // the body passed max_response_bytes
+  bool stalled = false;       // no byte arrived for stall_timeout (timed_out is set too)
+  bool streamed = false;      // the body went to body_sink, not into response.body
   bool sink_stopped = false;  // body_sink returned false
   bool ok() const { return error.empty(); }
 };

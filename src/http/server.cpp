@@ -483,10 +483,9 @@ class Session : public std::enable_shared_from_this<Session> {
     state->cut = response.stream_cut;
     state->keep = keep_alive_ && !response.close_connection && !response.stream_cut && !server_.stopping.load();
     state->timer = std::make_unique<net::steady_timer>(stream_.get_executor());
-    auto head = std::make_shared<std::string>(
-        fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\n", response.status,
-                    std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))),
-                    response.content_type));
+    auto head = std::make_shared<std::string>(fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\n", response.status,
+        std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))), response.content_type));
     for (auto& [name, value] : response.headers) head->append(name).append(": ").append(value).append("\r\n");
     head->append("Transfer-Encoding: chunked\r\n");
     head->append(state->keep ? "\r\n" : "Connection: close\r\n\r\n");
@@ -513,14 +512,14 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       auto last = std::make_shared<std::string>("0\r\n\r\n");
       stream_.expires_after(server_.options.write_timeout);
-      net::async_write(stream_, net::buffer(*last), [self = shared_from_this(), last, state](beast::error_code ec,
-                                                                                             std::size_t) {
-        if (ec || !state->keep) {
-          self->shutdown();
-          return;
-        }
-        self->read();
-      });
+      net::async_write(stream_, net::buffer(*last),
+                       [self = shared_from_this(), last, state](beast::error_code ec, std::size_t) {
+                         if (ec || !state->keep) {
+                           self->shutdown();
+                           return;
+                         }
+                         self->read();
+                       });
       return;
     }
     const StreamChunk& chunk = state->chunks[state->next++];

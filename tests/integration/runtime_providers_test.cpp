@@ -131,7 +131,8 @@ TEST_F(RuntimeProviders, AFallbackProviderAnswersWhileThePrimaryReturns529) {
   EXPECT_EQ(fallback.successes(), 1);
   EXPECT_EQ(fallback.recorded_requests().at(0).headers.at("authorization"), "Bearer " + kFallbackKey);
 
-  EXPECT_EQ(journal_row(journal_path(), id), std::make_pair(std::string("delivered"), std::string("openai/gpt-fallback")));
+  EXPECT_EQ(journal_row(journal_path(), id),
+            std::make_pair(std::string("delivered"), std::string("openai/gpt-fallback")));
   EXPECT_NE(runtime.output().find("falling back to openai (gpt-fallback)"), std::string::npos) << runtime.output();
   EXPECT_NE(runtime.output().find("openai (gpt-fallback) answered"), std::string::npos) << runtime.output();
   const auto llm = status_json()["daemon"].value("llm", nlohmann::json::object());
@@ -183,7 +184,8 @@ TEST_P(RuntimeStreaming, AStreamedAnswerIsDelivered) {
   const std::string id = order("Stream me a story");
   auto row = wait_for_order_status(server.url(), id, "delivered", 30s);
   ASSERT_EQ(row.value("status", ""), "delivered") << runtime.output();
-  EXPECT_NE(row.dump().find("Stream me a story\\\\n\\\\n(6 words received; answered by claude-test)"), std::string::npos)
+  EXPECT_NE(row.dump().find("Stream me a story\\\\n\\\\n(6 words received; answered by claude-test)"),
+            std::string::npos)
       << row.dump();
   EXPECT_EQ(emulator.streamed(), 1);
   EXPECT_NE(runtime.output().find(", streamed"), std::string::npos) << runtime.output();

@@ -424,8 +424,9 @@ std::vector<BrokenCase> broken_cases() {
        {"13:17: execution.fallback[0].provider", "15:7: execution.fallback[1].model"},
        "(did you mean `openai`?)"},
       {"fallback_too_many",
-       kValid + "execution:\n  fallback: [{provider: openai, model: a}, {provider: openai, model: b}, {provider: openai, "
-                "model: c}, {provider: openai, model: d}, {provider: openai, model: e}, {provider: openai, model: f}]\n",
+       kValid +
+           "execution:\n  fallback: [{provider: openai, model: a}, {provider: openai, model: b}, {provider: openai, "
+           "model: c}, {provider: openai, model: d}, {provider: openai, model: e}, {provider: openai, model: f}]\n",
        {"12:13: execution.fallback"},
        "expected at most 5"},
       {"timeout_and_retries",

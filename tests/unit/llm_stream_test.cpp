@@ -75,7 +75,10 @@ TEST(SseParserTest, CommentsAndEventsWithoutDataDispatchNothingAndTheTypeIsForgo
 }
 
 TEST(SseParserTest, AByteOrderMarkAndAFieldWithoutColonAreHandledAsTheStandardSays) {
-  const auto events = parse_in_pieces("\xEF\xBB\xBF" "data\ndata:  two spaces\n\n", 1);
+  const auto events = parse_in_pieces(
+      "\xEF\xBB\xBF"
+      "data\ndata:  two spaces\n\n",
+      1);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].data, "\n two spaces");  // an empty data line, then one leading space removed
 }
@@ -109,7 +112,8 @@ std::string anthropic_stream(const std::string& stop_reason = "end_turn", const 
          "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
          "event: ping\ndata: {\"type\": \"ping\"}\n\n"
          "event: content_block_delta\n"
-         "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n"
+         "data: "
+         "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n"
          "event: content_block_delta\n"
          "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\", "
          "world\"}}\n\n" +
@@ -189,7 +193,8 @@ std::string openai_chunk(const std::string& choices, const std::string& usage = 
 }
 
 std::string openai_stream(const std::string& finish = "stop") {
-  return openai_chunk(R"([{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"finish_reason":null}])") +
+  return openai_chunk(
+             R"([{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"finish_reason":null}])") +
          openai_chunk(R"([{"index":0,"delta":{"content":"Hello"},"finish_reason":null}])") +
          openai_chunk(R"([{"index":0,"delta":{"content":", world"},"finish_reason":null}])") +
          openai_chunk(R"([{"index":0,"delta":{},"finish_reason":")" + finish + R"("}])") +
@@ -224,9 +229,10 @@ TEST(OpenAiStreamTest, AServerErrorChunkIsRetryable) {
 }
 
 TEST(OpenAiStreamTest, ARefusalDeltaIsARefusal) {
-  const LlmError error = stream_error(
-      make_openai_stream(), openai_chunk(R"([{"index":0,"delta":{"refusal":"I can't"},"finish_reason":null}])") +
-                                openai_chunk(R"([{"index":0,"delta":{},"finish_reason":"stop"}])") + "data: [DONE]\n\n");
+  const LlmError error =
+      stream_error(make_openai_stream(),
+                   openai_chunk(R"([{"index":0,"delta":{"refusal":"I can't"},"finish_reason":null}])") +
+                       openai_chunk(R"([{"index":0,"delta":{},"finish_reason":"stop"}])") + "data: [DONE]\n\n");
   EXPECT_EQ(error.error_type(), "refusal");
 }
 
@@ -300,9 +306,9 @@ TEST(FallbackTest, AnAnsweringPrimaryNeverCallsTheFallback) {
 }
 
 TEST(FallbackTest, TheOrdersOwnFaultsAndRefusalsDoNotFallBack) {
-  for (const LlmError& error : {LlmError("HTTP 400", false, 400, "invalid_request_error"),
-                                LlmError("refused", false, 200, "refusal"),
-                                LlmError("empty", false, 200, "empty_response")}) {
+  for (const LlmError& error :
+       {LlmError("HTTP 400", false, 400, "invalid_request_error"), LlmError("refused", false, 200, "refusal"),
+        LlmError("empty", false, 200, "empty_response")}) {
     auto c = chain_of({error});
     Cancellation cancel;
     EXPECT_THROW(c->chain->complete({"", "hi"}, cancel), LlmError) << error.what();

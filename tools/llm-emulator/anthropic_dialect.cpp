@@ -58,7 +58,8 @@ std::optional<ApiError> check_fields(const json& body) {
       return invalid("temperature: Input should be less than or equal to 1");
     }
   }
-  if (body.contains("stream") && !body["stream"].is_boolean()) return invalid("stream: Input should be a valid boolean");
+  if (body.contains("stream") && !body["stream"].is_boolean())
+    return invalid("stream: Input should be a valid boolean");
   if (body.contains("system") && !valid_content(body["system"])) {
     return invalid("system: Input should be a valid string");
   }
@@ -171,20 +172,21 @@ class AnthropicDialect final : public Dialect {
                       {"output_tokens", 1}}}};
     std::vector<std::string> events;
     events.push_back(sse_event("message_start", {{"type", "message_start"}, {"message", message}}));
-    events.push_back(sse_event("content_block_start", {{"type", "content_block_start"},
-                                                       {"index", 0},
-                                                       {"content_block", {{"type", "text"}, {"text", ""}}}}));
+    events.push_back(sse_event(
+        "content_block_start",
+        {{"type", "content_block_start"}, {"index", 0}, {"content_block", {{"type", "text"}, {"text", ""}}}}));
     events.push_back(sse_event("ping", {{"type", "ping"}}));
     for (const std::string& piece : stream_pieces(completion.text)) {
-      events.push_back(sse_event("content_block_delta", {{"type", "content_block_delta"},
-                                                         {"index", 0},
-                                                         {"delta", {{"type", "text_delta"}, {"text", piece}}}}));
+      events.push_back(sse_event(
+          "content_block_delta",
+          {{"type", "content_block_delta"}, {"index", 0}, {"delta", {{"type", "text_delta"}, {"text", piece}}}}));
     }
     events.push_back(sse_event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}));
     events.push_back(sse_event(
         "message_delta",
         {{"type", "message_delta"},
-         {"delta", {{"stop_reason", completion.hit_max_tokens ? "max_tokens" : "end_turn"}, {"stop_sequence", nullptr}}},
+         {"delta",
+          {{"stop_reason", completion.hit_max_tokens ? "max_tokens" : "end_turn"}, {"stop_sequence", nullptr}}},
          {"usage", {{"output_tokens", completion.output_tokens}}}}));
     events.push_back(sse_event("message_stop", {{"type", "message_stop"}}));
     return events;

@@ -20,7 +20,7 @@ struct ParsedRequest {
   std::string model;
   long long max_tokens = 0;  // 0: not given (OpenAI allows that)
   std::string last_user_text;
-  std::string all_text;  // system + every message, for the input token count
+  std::string all_text;        // system + every message, for the input token count
   bool stream = false;         // "stream": true
   bool include_usage = false;  // OpenAI's stream_options.include_usage
 };

@@ -138,8 +138,7 @@ http::Response streamed_response(const Dialect& dialect, const Action& action, c
 }
 
 bool streams(const Action& action) {
-  static const std::vector<std::string> kinds = {"ok",           "drop",         "malformed",
-                                                 "invalid_utf8", "stream_error", "stall"};
+  static const std::vector<std::string> kinds = {"ok", "drop", "malformed", "invalid_utf8", "stream_error", "stall"};
   return std::find(kinds.begin(), kinds.end(), action.kind) != kinds.end();
 }
 
@@ -256,9 +255,9 @@ Action Action::from_json(const json& given) {
   const auto kind = value.find("action");
   if (kind == value.end() || !kind->is_string()) throw std::invalid_argument("action: name required");
   action.kind = kind->get<std::string>();
-  static const std::vector<std::string> kinds = {"ok",        "error", "rate_limit",   "server_error", "overloaded",
-                                                 "billing",   "malformed", "drop", "hang", "invalid_utf8",
-                                                 "stream_error", "stall"};
+  static const std::vector<std::string> kinds = {"ok",         "error",        "rate_limit",   "server_error",
+                                                 "overloaded", "billing",      "malformed",    "drop",
+                                                 "hang",       "invalid_utf8", "stream_error", "stall"};
   if (std::find(kinds.begin(), kinds.end(), action.kind) == kinds.end()) {
     throw std::invalid_argument("unknown action \"" + action.kind + "\"");
   }
