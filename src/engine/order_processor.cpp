@@ -310,6 +310,8 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
     give_up(client, record, record.last_error, e.what());
     return;
   }
+  // The operator asked for a new result (`gigent-runtime regenerate --note`).
+  if (!record.operator_note.empty()) request.user += "\n\n## Note from the seller\n" + record.operator_note;
   if (too_large(request.system.size() + request.user.size())) return;
   log->info("order {}: asking {} ({})", id, provider_.name(), config_.execution.model);
   auto called = call_llm(request, record, client);
@@ -330,6 +332,7 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   record.answered_by = result.provider + "/" + (result.model.empty() ? result.configured_model : result.model);
   record.attempts = 0;  // from here on it counts delivery attempts
   record.last_error.clear();
+  record.operator_note.clear();  // used by this result
   record.state = config_.delivery.auto_deliver ? JobState::ResultReady : JobState::AwaitingDelivery;
   journal_.put(record);  // durable before delivery: a crash now never costs a second LLM call
   log->info("order {}: {} ({}) answered in {} ms ({} in / {} out tokens, {} attempt(s){}{})", id, result.provider,
