@@ -25,7 +25,8 @@ class AnthropicStream final : public StreamAccumulator {
     if (event.event == "ping") return true;
     const auto doc = parse_provider_json(event.data);
     if (!doc || !doc->is_object()) {
-      error_ = malformed("stream event " + event.event + " is not a JSON object: " + body_excerpt(event.data));
+      error_ =
+          malformed("stream event " + body_excerpt(event.event) + " is not a JSON object: " + body_excerpt(event.data));
       return false;
     }
     const std::string type = event.event == "message" ? string_field(*doc, "type") : event.event;
