@@ -109,6 +109,9 @@ class Journal {
   // Every record in one of `states`; a failed read throws JournalError, never
   // returns a partial list.
   std::vector<JobRecord> in_states(const std::vector<JobState>& states);
+  // One small durable write, for /healthz: throws JournalError when the
+  // journal cannot be written now (full disk, read-only file system).
+  void probe_write();
   const std::string& path() const { return path_; }
 
  private:

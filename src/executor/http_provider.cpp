@@ -8,6 +8,7 @@
 #include "common/time_format.h"
 #include "common/utf8.h"
 #include "executor/llm_counters.h"
+#include "metrics/runtime_metrics.h"
 
 namespace gigent::executor {
 
@@ -37,6 +38,13 @@ std::string describe_http_failure(int status, const ApiError& error) {
   if (!error.code.empty() && error.code != error.type) text += " (" + error.code + ")";
   if (!error.message.empty()) text += ": " + error.message;
   return text;
+}
+
+// A bounded label for a retry: the provider's own error types are many and its to choose.
+std::string metric_retry_label(int status, const std::string& type) {
+  if (status != 0 && (status < 200 || status >= 300)) return "http_" + std::to_string(status);
+  if (status != 0) return "invalid_response";
+  return type == "timeout" || type == "stall" ? type : "connection_error";
 }
 
 }  // namespace
@@ -205,6 +213,21 @@ std::optional<LlmResult> HttpLlmProvider::attempt(const http::ClientRequest& wir
 }
 
 LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellation& cancel) {
+  // Timed with the real clock: the metric is wall time even when tests inject a clock.
+  const auto started = std::chrono::steady_clock::now();
+  struct ObserveCall {
+    const HttpLlmProvider& provider;
+    std::chrono::steady_clock::time_point started;
+    ~ObserveCall() {
+      metrics::observe_llm_call(provider.name(), provider.execution_.model, std::chrono::steady_clock::now() - started);
+    }
+  } observe{*this, started};
+  LlmResult result = complete_with_retries(request, cancel);
+  metrics::count_llm_tokens(name(), execution_.model, result.usage.input_tokens, result.usage.output_tokens);
+  return result;
+}
+
+LlmResult HttpLlmProvider::complete_with_retries(const LlmRequest& request, const Cancellation& cancel) {
   const auto started = clock_.now();
   const http::ClientRequest wire_request = build_request(request);
   const int max_retries = std::max(0, execution_.max_retries);
@@ -240,6 +263,7 @@ LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellatio
     }
     const auto wait = failure.wait ? *failure.wait : backoff_delay(retries_so_far, jitter_());
     if (counters_) counters_->retry(name(), retry_reason(failure.status, failure.type));
+    metrics::count_llm_retry(name(), metric_retry_label(failure.status, failure.type));
     logger->warn("{} call failed: {}; retry {}/{} in {}", name(), without_key(failure.text), retries_so_far + 1,
                  max_retries, human_duration(wait));
     if (!sleeper_.sleep_for(wait, cancel)) {

@@ -75,6 +75,8 @@ class HttpLlmProvider : public LlmProvider {
   void stream_request(http::ClientRequest& wire) const;
 
  private:
+  // complete() without the metrics it records around the call.
+  LlmResult complete_with_retries(const LlmRequest& request, const Cancellation& cancel);
   // Why the last attempt failed, when it may be tried again.
   struct Failure {
     std::string text;
