@@ -15,4 +15,9 @@ extern const std::vector<std::string_view> kCategories;
 // The `gigs` list: every gig with its tiers, delivery time, and renames.
 void read_gigs(Reader& in, const Section& root, std::vector<Gig>& out);
 
+// execution.stream and the execution.fallback list (fallback.cpp). With
+// `require_llm_key`, each fallback must have a key as the primary must.
+void read_stream_and_fallback(Reader& in, const Section& execution, bool require_llm_key, const EnvLookup& env,
+                              ExecutionSection& out);
+
 }  // namespace gigent::config
