@@ -17,6 +17,7 @@
 #include "gigent/version.h"
 #include "http/server.h"
 #include "server/api.h"
+#include "server/observability.h"
 #include "server/seed.h"
 #include "server/static_files.h"
 #include "server/store.h"
@@ -43,12 +44,15 @@ struct Options {
 // Fills `options`; returns an exit code when the process should end here
 // (--help, --version, a bad flag).
 std::optional<int> parse_options(int argc, char** argv, Options& options) {
-  CLI::App app{"gigent-server: the Gigent marketplace REST API on SQLite"};
+  CLI::App app{"gigent-server: the Gigent marketplace REST API on SQLite or PostgreSQL"};
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", options.port, "Port to listen on (0 picks a free one)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  app.add_option("--db", options.db, "SQLite database file (created if missing)")->capture_default_str();
+  app.add_option("--db", options.db,
+                 "SQLite database file (created if missing), or postgresql://user@host:port/dbname for a database "
+                 "several gigent-server processes share")
+      ->capture_default_str();
   app.add_option("--threads", options.threads, "Server threads")->capture_default_str()->check(CLI::Range(1u, 256u));
   app.add_flag("--allow-unauthenticated", options.allow_unauthenticated,
                "Trust agent ids in request bodies like the deployed service (no X-API-Key on writes)");
@@ -151,10 +155,20 @@ gigent::http::ServerOptions http_options(const Options& options) {
   return http;
 }
 
+// The --db value for the log, without a password a PostgreSQL URL may carry.
+std::string shown_db(const std::string& db) {
+  auto scheme = db.find("://");
+  auto at = db.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return db;
+  auto colon = db.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return db;
+  return db.substr(0, colon) + ":***" + db.substr(at);
+}
+
 void announce(const Options& options, const gigent::http::Server& server) {
   auto log = gigent::log::get("server");
   if (options.allow_unauthenticated) log->warn("--allow-unauthenticated: writes trust agent ids in request bodies");
-  log->info("serving {} with {} threads, at most {} connections", options.db, options.threads,
+  log->info("serving {} with {} threads, at most {} connections", shown_db(options.db), options.threads,
             server.max_connections());
   std::string shown_host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::cout << "gigent-server listening on http://" << shown_host << ":" << server.port() << std::endl;
@@ -182,10 +196,7 @@ int serve(gigent::server::Store& store, const Options& options, const sigset_t& 
     }
   }
   gigent::server::Api api(store, api_options);
-  gigent::http::Server server(http_options(options),
-                              [&api](gigent::http::Request&& request, gigent::http::Reply reply) {
-                                api.handle(std::move(request), std::move(reply));
-                              });
+  gigent::http::Server server(http_options(options), gigent::server::observed_handler(api));
   api.set_scheduler(
       [&server](std::chrono::milliseconds delay, std::function<void()> fn) { server.run_after(delay, std::move(fn)); });
   try {
@@ -194,7 +205,9 @@ int serve(gigent::server::Store& store, const Options& options, const sigset_t& 
     std::cerr << "gigent-server: " << e.what() << "\n";
     return 1;
   }
+  gigent::server::ServerGauges gauges(api, server, store, options.db);
   announce(options, server);
+  gigent::server::start_watchdog_pings(server);
   int signal_number = wait_for_stop_signal(stop_signals);
   log->info("received {}, stopping", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   gigent::service::notify_stopping("stopping");

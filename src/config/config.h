@@ -89,6 +89,16 @@ struct RuntimeSection {
   int long_poll_seconds = 25;   // 0 disables long-poll even when the server offers it
 };
 
+// One entry of execution.fallback: another provider tried, in order, when
+// the ones before it keep failing. Everything else (temperature, max_tokens,
+// timeouts, retries, stream) is the primary's.
+struct FallbackProvider {
+  std::string provider;  // anthropic | openai (required)
+  std::string model;     // required
+  std::string api_key;   // empty: ANTHROPIC_API_KEY / OPENAI_API_KEY
+  std::string base_url;  // empty: the provider's public endpoint
+};
+
 struct ExecutionSection {
   std::string provider = "anthropic";  // anthropic | openai
   std::string model = "claude-sonnet-4-5";
@@ -103,6 +113,10 @@ struct ExecutionSection {
   int timeout_seconds = 120;         // per HTTP attempt (as the official SDKs), 1..3600
   int connect_timeout_seconds = 10;  // 1..300
   int max_retries = 3;               // 0..10
+  // auto | true | false: stream answers as server-sent events; auto streams
+  // when max_tokens is above 21,333 (executor/stream.h).
+  std::string stream = "auto";
+  std::vector<FallbackProvider> fallback;  // at most 5, tried in order
 };
 
 enum class DeliveryFormat { Markdown, Text, Json };
@@ -127,6 +141,11 @@ struct BackendSection {
   std::string url;  // empty: GIGENT_API_URL, then http://localhost:3000
 };
 
+// GET /healthz, /metrics and /status on this address ("HOST:PORT"); empty: off.
+struct ObservabilitySection {
+  std::string listen;
+};
+
 struct Config {
   std::string path;  // the file it was loaded from (absolute)
   AgentSection agent;
@@ -138,6 +157,7 @@ struct Config {
   HeartbeatSection heartbeat;
   LoggingSection logging;
   BackendSection backend;
+  ObservabilitySection observability;
 };
 
 enum class Severity {

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "common/fs.h"
+#include "common/listen_address.h"
 #include "common/text.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -27,19 +28,21 @@ namespace gigent::config {
 namespace {
 
 const std::vector<std::string_view> kRootKeys = {"agent",    "owner",     "gigs",    "runtime", "execution",
-                                                 "delivery", "heartbeat", "logging", "backend"};
+                                                 "delivery", "heartbeat", "logging", "backend", "observability"};
 const std::vector<std::string_view> kAgentKeys = {"name", "description", "category", "tags", "avatar_url"};
 const std::vector<std::string_view> kOwnerKeys = {"wallet"};
 const std::vector<std::string_view> kRuntimeKeys = {
     "poll_interval_seconds", "auto_accept",         "max_concurrent_orders", "shutdown_grace_seconds",
     "max_order_attempts",    "failed_order_action", "allow_replicas",        "long_poll_seconds"};
 const std::vector<std::string_view> kExecutionKeys = {
-    "provider", "model",           "system_prompt",           "temperature", "max_tokens",      "api_key",
-    "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries", "max_input_tokens"};
+    "provider", "model",           "system_prompt",           "temperature", "max_tokens",       "api_key",
+    "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries", "max_input_tokens", "stream",
+    "fallback"};
 const std::vector<std::string_view> kDeliveryKeys = {"format", "auto_deliver", "truncation_marker"};
 const std::vector<std::string_view> kHeartbeatKeys = {"enabled", "interval_seconds"};
 const std::vector<std::string_view> kLoggingKeys = {"level", "format"};
 const std::vector<std::string_view> kBackendKeys = {"url"};
+const std::vector<std::string_view> kObservabilityKeys = {"listen"};
 
 // The deployed service takes any agent category and defaults it to `general`,
 // so any category loads; one that is not a gig category buyers browse by gets
@@ -160,6 +163,7 @@ void read_execution(Reader& in, const Section& root, const LoadOptions& options,
   in.read_int(*execution, "connect_timeout_seconds", out.connect_timeout_seconds, 1, 300);
   in.read_int(*execution, "max_retries", out.max_retries, 0, 10);
   if (options.require_llm_key) check_llm_key(in, *execution, out, env);
+  read_stream_and_fallback(in, *execution, options.require_llm_key, env, out);
 }
 
 void read_delivery(Reader& in, const Section& root, DeliverySection& out) {
@@ -200,6 +204,22 @@ void read_backend(Reader& in, const Section& root, BackendSection& out) {
   in.read_url(*backend, "url", out.url);
 }
 
+void read_observability(Reader& in, const Section& root, ObservabilitySection& out) {
+  const auto section = in.child_section(root, "observability", kObservabilityKeys, false, "a mapping with `listen`");
+  if (!section) return;
+  std::string listen;
+  in.read_string(*section, "listen", listen, {.expected = "HOST:PORT, such as 127.0.0.1:9464"});
+  listen = trim(listen);
+  if (listen.empty()) return;
+  std::string error;
+  if (!parse_listen_address(listen, error)) {
+    in.add(in.value_position(*section->find("listen")), section->field("listen"),
+           quote_for_message(listen) + ": " + error);
+    return;
+  }
+  out.listen = listen;
+}
+
 // Parses `source` and walks the schema.
 void read_document(Reader& in, std::string_view source, const LoadOptions& options, const EnvLookup& env,
                    Config& config) {
@@ -235,6 +255,7 @@ void read_document(Reader& in, std::string_view source, const LoadOptions& optio
   read_heartbeat(in, *root, config.heartbeat);
   read_logging(in, *root, config.logging);
   read_backend(in, *root, config.backend);
+  read_observability(in, *root, config.observability);
 }
 
 }  // namespace

@@ -16,4 +16,9 @@ extern const std::vector<std::string_view> kCategories;
 // execution settings (temperature checked for `provider`) and schemas.
 void read_gigs(Reader& in, const Section& root, const std::string& provider, std::vector<Gig>& out);
 
+// execution.stream and the execution.fallback list (fallback.cpp). With
+// `require_llm_key`, each fallback must have a key as the primary must.
+void read_stream_and_fallback(Reader& in, const Section& execution, bool require_llm_key, const EnvLookup& env,
+                              ExecutionSection& out);
+
 }  // namespace gigent::config

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -14,8 +15,8 @@
 namespace gigent::engine {
 
 namespace {
-const char* kStateNames[] = {"claimed",   "started", "result_ready", "awaiting_delivery",
-                             "delivered", "failed",  "poison",       "closed"};
+const char* kStateNames[] = {"claimed", "started", "result_ready", "awaiting_delivery", "delivered",
+                             "failed",  "poison",  "closed",       "cancelled"};
 
 using sqlite::Statement;
 
@@ -42,14 +43,16 @@ JobRecord read_row(Statement& s) {
   r.updated_at = s.column_string(8);
   r.owner_pid = static_cast<int>(s.column_int64(9));
   r.owner_start = s.column_string(10);
-  r.round = static_cast<int>(s.column_int64(11));
+  r.operator_note = s.column_string(11);
+  r.answered_by = s.column_string(12);
+  r.round = static_cast<int>(s.column_int64(13));
   return r;
 }
 }  // namespace
 
 constexpr const char* kColumns =
     "order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, next_attempt_at, updated_at, "
-    "owner_pid, owner_start, round";
+    "owner_pid, owner_start, operator_note, answered_by, round";
 
 std::string process_start_token(int pid) {
   if (pid <= 0) return "";
@@ -151,6 +154,18 @@ Journal::Journal(const std::string& path) : path_(path) {
       has_owner_start = s.step();
     }
     if (!has_owner_start) exec("ALTER TABLE jobs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''");
+    bool has_note = false;
+    {
+      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'operator_note'"));
+      has_note = s.step();
+    }
+    if (!has_note) exec("ALTER TABLE jobs ADD COLUMN operator_note TEXT NOT NULL DEFAULT ''");
+    bool has_answered_by = false;
+    {
+      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'answered_by'"));
+      has_answered_by = s.step();
+    }
+    if (!has_answered_by) exec("ALTER TABLE jobs ADD COLUMN answered_by TEXT NOT NULL DEFAULT ''");
     bool has_round = false;
     {
       Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'round'"));
@@ -230,7 +245,9 @@ void bind_record(Statement& s, const JobRecord& r) {
   s.bind_int64(8, r.next_attempt_at);
   s.bind_int64(9, ::getpid());
   s.bind_text(10, this_process_token());
-  s.bind_int64(11, r.round);
+  s.bind_text(11, r.operator_note);
+  s.bind_text(12, r.answered_by);
+  s.bind_int64(13, r.round);
 }
 }  // namespace
 
@@ -253,13 +270,21 @@ void Journal::put(const JobRecord& r) {
 
 int Journal::write(const JobRecord& r, const std::string& insert_verb) {
   std::lock_guard lock(mutex_);
-  Statement s(prepared(
-      insert_verb +
-      " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-      "last_error, next_attempt_at, owner_pid, owner_start, round, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, datetime('now'))"));
+  Statement s(prepared(insert_verb +
+                       " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+                       "last_error, next_attempt_at, owner_pid, owner_start, operator_note, answered_by, round, "
+                       "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   return run_or_throw(s, "cannot record order " + r.order_id + " in " + path_);
+}
+
+void Journal::probe_write() {
+  std::lock_guard lock(mutex_);
+  // Its own one-row table: the probe never touches an order's record.
+  exec("CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL)");
+  Statement s(prepared("INSERT OR REPLACE INTO health_probe (id, checked_at) VALUES (1, ?)"));
+  s.bind_int64(1, static_cast<std::int64_t>(std::time(nullptr)));
+  run_or_throw(s, "cannot write to " + path_);
 }
 
 void Journal::forget(const std::string& order_id) {

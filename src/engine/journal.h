@@ -26,6 +26,7 @@ enum class JobState {
   Failed,            // last attempt failed; retried after next_attempt_at
   Poison,            // gave up: non-retryable, or too many attempts
   Closed,            // the backend closed it (cancelled, completed elsewhere)
+  Cancelled,         // the buyer cancelled it while the LLM worked on it: the call was aborted, nothing delivered
 };
 
 std::string to_string(JobState s);
@@ -46,6 +47,12 @@ struct JobRecord {
   // ticks>" from /proc, so a pid the kernel reused for another process never
   // makes a dead owner look alive. Empty in journals written before it existed.
   std::string owner_start;
+  // `gigent-runtime regenerate --note`: the operator's words for the next LLM
+  // call of this order, added to its prompt; cleared once a result is saved.
+  std::string operator_note;
+  // "provider/model" that produced delivery_data ("anthropic/claude-sonnet-4-5"),
+  // a fallback's when the primary failed. Empty before an answer.
+  std::string answered_by;
   // Which piece of work the record is on: 0 the order itself, n its n-th
   // revision. Each round is its own step: begun once (Journal::begin_round),
   // run once, delivered once.
@@ -111,6 +118,9 @@ class Journal {
   // Every record in one of `states`; a failed read throws JournalError, never
   // returns a partial list.
   std::vector<JobRecord> in_states(const std::vector<JobState>& states);
+  // One small durable write, for /healthz: throws JournalError when the
+  // journal cannot be written now (full disk, read-only file system).
+  void probe_write();
   const std::string& path() const { return path_; }
 
  private:

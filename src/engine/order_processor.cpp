@@ -10,9 +10,11 @@
 
 #include "common/log.h"
 #include "delivery/delivery.h"
+#include "engine/cancel_watch.h"
 #include "executor/json_check.h"
 #include "executor/prompt.h"
 #include "marketplace/retry.h"
+#include "metrics/runtime_metrics.h"
 
 namespace gigent::engine {
 
@@ -127,7 +129,9 @@ nlohmann::json Counters::to_json() const {
           {"revisions_delivered", revisions_delivered.load()},
           {"late_orders", late_orders.load()},
           {"inputs_rejected", inputs_rejected.load()},
-          {"replies_corrected", replies_corrected.load()}};
+          {"replies_corrected", replies_corrected.load()},
+
+          {"cancelled", cancelled.load()}};
 }
 
 OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
@@ -258,6 +262,7 @@ void OrderProcessor::process(const nlohmann::json& order, std::chrono::microseco
   auto log = logger();
   const std::string id = marketplace::string_field(order, "id");
   if (!check_id(id)) return;
+  metrics::OrderInFlight in_flight;
   marketplace::MarketplaceClient& client = client_for_this_thread();
   try {
     JobRecord record = journal_.get_or_new(id);
@@ -420,12 +425,16 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   record.delivery_data = delivery::format_result(text, config_.delivery.format).dump();
   record.input_tokens = result->usage.input_tokens;
   record.output_tokens = result->usage.output_tokens;
+  record.answered_by = result->provider + "/" + (result->model.empty() ? result->configured_model : result->model);
   record.attempts = 0;  // from here on it counts delivery attempts
   record.last_error.clear();
+  record.operator_note.clear();  // used by this result
   record.state = config_.delivery.auto_deliver ? JobState::ResultReady : JobState::AwaitingDelivery;
   journal_.put(record);  // durable before delivery: a crash now never costs a second LLM call
-  log->info("order {}: {} answered in {} ms ({} in / {} out tokens, {} attempt(s))", id, provider_.name(),
-            result->latency.count(), result->usage.input_tokens, result->usage.output_tokens, result->attempts);
+  log->info("order {}: {} ({}) answered in {} ms ({} in / {} out tokens, {} attempt(s){}{})", id, result->provider,
+            result->configured_model, result->latency.count(), result->usage.input_tokens, result->usage.output_tokens,
+            result->attempts, result->streamed ? ", streamed" : "",
+            result->fallback_index > 0 ? fmt::format(", fallback {}", result->fallback_index) : std::string());
   if (!config_.delivery.auto_deliver) {
     log->info("order {}: auto_deliver is off; result kept for the operator (see `gigent-runtime status`)", id);
     return;
@@ -483,47 +492,21 @@ std::optional<executor::LlmRequest> OrderProcessor::prepare_request(marketplace:
     give_up(client, record, record.last_error, e.what());
     return std::nullopt;
   }
+  // The operator asked for a new result (`gigent-runtime regenerate --note`).
+  if (!record.operator_note.empty())
+    request.turns.back().content += "\n\n## Note from the seller\n" + record.operator_note;
   if (too_large(request.text_bytes())) return std::nullopt;
   return request;
 }
 
 std::optional<executor::LlmResult> OrderProcessor::ask(marketplace::MarketplaceClient& client,
                                                        const executor::LlmRequest& request, JobRecord& record) {
-  auto log = logger();
-  const std::string& id = record.order_id;
-  try {
-    counters_.llm_calls++;
-    auto llm_start = std::chrono::steady_clock::now();
-    executor::LlmResult result = provider_.complete(request, hard_stop_);
-    t_timing.llm += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - llm_start);
-    counters_.input_tokens += result.usage.input_tokens;
-    counters_.output_tokens += result.usage.output_tokens;
-    counters_.llm_latency_ms_total += result.latency.count();
-    return result;
-  } catch (const executor::LlmError& e) {
-    counters_.failed++;
-    if (hard_stop_.cancelled()) {
-      // Shutdown cut the call short: not the order's fault, try again next start.
-      record.state = JobState::Failed;
-      record.last_error = "interrupted by shutdown";
-      record.next_attempt_at = 0;
-      journal_.put(record);
-      log->warn("order {}: LLM call interrupted by shutdown; it resumes at the next start", id);
-      return std::nullopt;
-    }
-    record.attempts++;
-    record.last_error = e.what();
-    if (!e.retryable() || record.attempts >= config_.runtime.max_order_attempts) {
-      give_up(client, record, e.what());
-      return std::nullopt;
-    }
-    record.state = JobState::Failed;
-    record.next_attempt_at = retry_at(record.attempts);
-    journal_.put(record);
-    log->warn("order {} failed (attempt {} of {}): {}; retry in {} s", id, record.attempts,
-              config_.runtime.max_order_attempts, e.what(), record.next_attempt_at - unix_now());
-    return std::nullopt;
-  }
+  auto result = call_llm(request, record, client);
+  if (!result) return result;
+  counters_.input_tokens += result->usage.input_tokens;
+  counters_.output_tokens += result->usage.output_tokens;
+  counters_.llm_latency_ms_total += result->latency.count();
+  return result;
 }
 
 namespace {
@@ -562,6 +545,57 @@ bool OrderProcessor::check_reply(marketplace::MarketplaceClient& client, const n
   return true;
 }
 
+std::optional<executor::LlmResult> OrderProcessor::call_llm(const executor::LlmRequest& request, JobRecord& record,
+                                                            marketplace::MarketplaceClient& client) {
+  auto log = logger();
+  const std::string& id = record.order_id;
+  // Watches the order while the model works: a buyer who cancels stops the
+  // paid call within seconds instead of paying for it to run to its end.
+  CancelWatch watch(endpoint_, id, hard_stop_);
+  try {
+    counters_.llm_calls++;
+    auto llm_start = std::chrono::steady_clock::now();
+    executor::LlmResult result = provider_.complete(request, watch.token());
+    t_timing.llm += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - llm_start);
+    return result;
+  } catch (const executor::LlmError& e) {
+    if (hard_stop_.cancelled()) {
+      // Shutdown cut the call short: not the order's fault, try again next start.
+      counters_.failed++;
+      record.state = JobState::Failed;
+      record.last_error = "interrupted by shutdown";
+      record.next_attempt_at = 0;
+      journal_.put(record);
+      log->warn("order {}: LLM call interrupted by shutdown; it resumes at the next start", id);
+      return std::nullopt;
+    }
+    if (watch.buyer_cancelled()) {
+      // Terminal: the intake and the reconciler never take a cancelled record
+      // up again, and nothing is delivered.
+      counters_.cancelled++;
+      record.state = JobState::Cancelled;
+      record.last_error = "the order was " + watch.closed_status() + " on the marketplace during the LLM call";
+      journal_.put(record);
+      log->info("order {} was {} by the buyer while the model worked on it: LLM call aborted, nothing delivered", id,
+                watch.closed_status());
+      return std::nullopt;
+    }
+    counters_.failed++;
+    record.attempts++;
+    record.last_error = e.what();
+    if (!e.retryable() || record.attempts >= config_.runtime.max_order_attempts) {
+      give_up(client, record, e.what());
+      return std::nullopt;
+    }
+    record.state = JobState::Failed;
+    record.next_attempt_at = retry_at(record.attempts);
+    journal_.put(record);
+    log->warn("order {} failed (attempt {} of {}): {}; retry in {} s", id, record.attempts,
+              config_.runtime.max_order_attempts, e.what(), record.next_attempt_at - unix_now());
+    return std::nullopt;
+  }
+}
+
 void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRecord record) {
   auto log = logger();
   auto data = nlohmann::json::parse(record.delivery_data, nullptr, false);
@@ -581,6 +615,7 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
                                         "delivery");
         if (!told.ok()) log->warn("order {}: could not post the delivery message: {}", record.order_id, told.error);
       }
+      metrics::count_order(metrics::OrderOutcome::Delivered);
       log->info("order {} delivered (runtime {:.2f} ms outside the LLM call)", record.order_id,
                 runtime_ms_outside_llm());
       return;
@@ -588,6 +623,7 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
       record.state = JobState::Closed;
       record.last_error = outcome.error;
       journal_.put(record);
+      metrics::count_order(metrics::OrderOutcome::Cancelled);
       log->info("order {} was closed by the buyer before delivery ({})", record.order_id, outcome.error);
       return;
     case delivery::DeliveryOutcome::Failed:
@@ -623,6 +659,7 @@ void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord r
   const std::string why =
       for_buyer.empty() ? "the AI provider failed (" + std::string(reason.substr(0, 300)) + ")" : for_buyer;
   if (action == config::FailedOrderAction::Leave) {
+    metrics::count_order(metrics::OrderOutcome::Failed);
     if (!for_buyer.empty()) {
       auto told = client.post_message(
           record.order_id, agent_id_,
@@ -638,6 +675,10 @@ void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord r
   std::string status = current.ok() ? marketplace::string_field(current.body, "status") : "";
   std::string target = (action == config::FailedOrderAction::Reject && status == "pending") ? "rejected" : "cancelled";
   auto changed = client.set_order_status(record.order_id, target, agent_id_);
+  // An order the marketplace did not close stays open: it counts as failed.
+  metrics::count_order(!changed.ok()          ? metrics::OrderOutcome::Failed
+                       : target == "rejected" ? metrics::OrderOutcome::Rejected
+                                              : metrics::OrderOutcome::Cancelled);
   if (!changed.ok())
     log->warn("order {}: could not mark it {}: {}", record.order_id, target, changed.error);
   else

@@ -30,6 +30,7 @@ struct Counters {
   std::atomic<long long> input_tokens{0};
   std::atomic<long long> output_tokens{0};
   std::atomic<long long> llm_latency_ms_total{0};
+  std::atomic<long long> cancelled{0};            // LLM calls aborted because the buyer cancelled the order
   std::atomic<long long> revisions_delivered{0};  // revision rounds delivered
   std::atomic<long long> late_orders{0};          // started after their deadline
   std::atomic<long long> inputs_rejected{0};      // input_data failed the gig's input_schema
@@ -64,6 +65,10 @@ class OrderProcessor {
  private:
   void execute_and_deliver(marketplace::MarketplaceClient& client, const std::string& order_id,
                            const nlohmann::json& order, JobRecord record);
+  // The LLM call, watched for the buyer's cancellation. nullopt when it
+  // failed or was cancelled (recorded in the journal and logged).
+  std::optional<executor::LlmResult> call_llm(const executor::LlmRequest& request, JobRecord& record,
+                                              marketplace::MarketplaceClient& client);
   // A revision_requested order: the record of the round to work on (a new
   // round begun once, or the round in progress), or nothing when the order is
   // not to be worked (another process began the round, or the gig's

@@ -2,6 +2,7 @@
 
 #include "server/onchain_routes.h"
 #include "server/static_files.h"
+#include "server/web_page.h"
 
 #include <algorithm>
 #include <iterator>
@@ -15,7 +16,10 @@ Api::Api(Store& store, const ApiOptions& options)
     : store_(store),
       options_(options),
       reads_("api-read", options.read_threads),
-      writes_("api-write", options.write_threads) {}
+      writes_("api-write", options.write_threads) {
+  // Orders placed or changed through another process on the same database.
+  store_.set_order_listener([this](const std::vector<std::string>& agent_ids) { wake(agent_ids); });
+}
 
 Api::~Api() {
   shutdown();
@@ -95,6 +99,9 @@ http::Response Api::route(http::Request& request, http::Reply& reply, bool& park
     return r;
   }
   if (n == 0 || parts[0] != "api") {
+    // The built-in page owns /_gigent/ always, and / unless a --static front end does.
+    if (method == "GET")
+      if (auto page = serve_web_page(request.path, !options_.static_files)) return std::move(*page);
     if (options_.static_files && method == "GET") return options_.static_files->serve(request.path);
     fail(404, "Not found: " + method + " " + request.path);
   }

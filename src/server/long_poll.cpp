@@ -35,6 +35,11 @@ void Api::park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply
   if (!store_.list_orders(waiter->filter).empty()) expire(waiter);
 }
 
+std::size_t Api::parked_long_polls() {
+  std::lock_guard lock(waiters_mutex_);
+  return waiters_.size();
+}
+
 void Api::expire(const std::shared_ptr<Waiter>& waiter) {
   {
     std::lock_guard lock(waiters_mutex_);
@@ -58,6 +63,16 @@ void Api::expire(const std::shared_ptr<Waiter>& waiter) {
 }
 
 void Api::notify(const std::vector<std::string>& agent_ids) {
+  wake(agent_ids);
+  try {
+    store_.announce_orders(agent_ids);
+  } catch (const std::exception& e) {
+    // The change is committed; the other processes' long-polls answer at their deadline.
+    api_logger()->warn("could not announce an order change to other processes: {}", e.what());
+  }
+}
+
+void Api::wake(const std::vector<std::string>& agent_ids) {
   std::vector<std::shared_ptr<Waiter>> woken;
   {
     std::lock_guard lock(waiters_mutex_);
@@ -83,6 +98,7 @@ void Api::notify(const std::vector<std::string>& agent_ids) {
 }
 
 void Api::shutdown() {
+  store_.set_order_listener(nullptr);
   std::vector<std::shared_ptr<Waiter>> all;
   {
     std::lock_guard lock(waiters_mutex_);
