@@ -15,4 +15,11 @@ extern const std::vector<std::string_view> kCategories;
 // The `gigs` list: every gig with its tiers, delivery time, and renames.
 void read_gigs(Reader& in, const Section& root, std::vector<Gig>& out);
 
+// `runtime.auto_accept`: a boolean, or a mapping (an AcceptRule) that sets
+// out.accept_rule (spend_limits.cpp).
+void read_auto_accept(Reader& in, const Section& runtime, RuntimeSection& out);
+
+// `execution.budget` (spend_limits.cpp).
+void read_budget(Reader& in, const Section& execution, BudgetSection& out);
+
 }  // namespace gigent::config
