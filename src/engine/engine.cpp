@@ -7,9 +7,11 @@
 #include <optional>
 
 #include "boot/boot.h"
+#include "common/file_clock.h"
 #include "common/log.h"
 #include "common/service_notify.h"
 #include "common/time_format.h"
+#include "engine/budget.h"
 #include "engine/dispatcher.h"
 #include "engine/intake.h"
 #include "engine/journal.h"
@@ -64,7 +66,8 @@ struct Engine::Impl {
   LockFile lock;
   std::unique_ptr<StateFile> state_file;
   std::unique_ptr<Journal> journal;
-  std::string agent_id;  // set by boot, before any thread that reads it starts
+  std::unique_ptr<Budget> budget;  // over the journal; made with it
+  std::string agent_id;            // set by boot, before any thread that reads it starts
   std::mutex phase_mutex;
   std::string phase = "starting";
   // Set (under writer_mutex) only while serving orders; workers ask it for a
@@ -122,6 +125,13 @@ nlohmann::json Engine::Impl::snapshot(const WorkerPool* pool) {
                                                : retrying)
             .push_back(std::move(item));
       }
+    } catch (const std::exception& e) {
+      state["journal_error"] = e.what();
+    }
+  }
+  if (budget) {
+    try {
+      state["budget"] = budget->today();  // tokens and cost today against execution.budget
     } catch (const std::exception& e) {
       state["journal_error"] = e.what();
     }
@@ -201,6 +211,7 @@ int Engine::Impl::boot(std::optional<Booted>& booted) {
   // orphan it.
   try {
     journal = std::make_unique<Journal>(paths.journal);
+    budget = std::make_unique<Budget>(config.execution, *journal, daemon_wall_clock());
   } catch (const JournalError& e) {
     if (e.complete())
       log->error("{}", e.what());
@@ -253,11 +264,11 @@ int Engine::Impl::serve(Booted& booted) {
     heartbeat.emplace(endpoint, agent_id, std::chrono::seconds(config.heartbeat.interval_seconds), status,
                       [this](const std::string& what) { on_thread_failure(what); });
   marketplace::MarketplaceClient client(endpoint, &shutdown);
-  OrderProcessor processor(config, agent_id, endpoint, *booted.provider, *journal, counters, hard_stop);
+  OrderProcessor processor(config, agent_id, endpoint, *booted.provider, *journal, *budget, counters, hard_stop);
   WorkerPool pool(config.runtime.max_concurrent_orders);
   Dispatcher dispatcher(pool, processor, [this] { request_state_write(); });
   Reconciler reconciler(config, agent_id, client, *journal, dispatcher);
-  OrderIntake intake(client, *journal, dispatcher, reconciler);
+  OrderIntake intake(config, client, *journal, *budget, dispatcher, reconciler);
 
   bool long_poll =
       config.runtime.long_poll_seconds > 0 && listener::Poller(client, agent_id).server_supports_long_poll();

@@ -150,6 +150,14 @@ Journal::Journal(const std::string& path) : path_(path) {
       has_owner_start = s.step();
     }
     if (!has_owner_start) exec("ALTER TABLE jobs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''");
+    // One row per LLM answer: the budget's memory across restarts.
+    exec(
+        "CREATE TABLE IF NOT EXISTS llm_usage ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL, day TEXT NOT NULL, at INTEGER NOT NULL,"
+        " input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL DEFAULT 0,"
+        " provider TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '')");
+    exec("CREATE INDEX IF NOT EXISTS llm_usage_day ON llm_usage(day)");
+    exec("CREATE INDEX IF NOT EXISTS llm_usage_order ON llm_usage(order_id)");
   } catch (const sqlite::Error& e) {
     statements_.reset();
     sqlite3_close(db_);
@@ -278,6 +286,51 @@ std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
     throw JournalError("cannot read the order journal " + path_ + ": " + e.what());
   }
   return out;
+}
+
+void Journal::record_usage(const UsageRow& row) {
+  std::lock_guard lock(mutex_);
+  Statement s(
+      prepared("INSERT INTO llm_usage (order_id, day, at, input_tokens, output_tokens, cost_usd, provider, model) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.bind_text(1, row.order_id);
+  s.bind_text(2, row.day);
+  s.bind_int64(3, row.at);
+  s.bind_int64(4, row.input_tokens);
+  s.bind_int64(5, row.output_tokens);
+  s.bind_double(6, row.cost_usd);
+  s.bind_text(7, row.provider);
+  s.bind_text(8, row.model);
+  run_or_throw(s, "cannot record the LLM usage of order " + row.order_id + " in " + path_);
+}
+
+UsageTotals Journal::usage_where(const char* column, const std::string& value) {
+  std::lock_guard lock(mutex_);
+  // `column` is one of two literals of this file, never input.
+  Statement s(prepared(std::string("SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "
+                                   "COALESCE(SUM(cost_usd), 0), COUNT(*) FROM llm_usage WHERE ") +
+                       column + " = ?"));
+  s.bind_text(1, value);
+  UsageTotals totals;
+  try {
+    if (s.step()) {
+      totals.input_tokens = s.column_int64(0);
+      totals.output_tokens = s.column_int64(1);
+      totals.cost_usd = s.column_double(2);
+      totals.calls = s.column_int64(3);
+    }
+  } catch (const sqlite::Error& e) {
+    throw JournalError("cannot read the LLM usage from " + path_ + ": " + e.what());
+  }
+  return totals;
+}
+
+UsageTotals Journal::usage_of_order(const std::string& order_id) {
+  return usage_where("order_id", order_id);
+}
+
+UsageTotals Journal::usage_on_day(const std::string& day) {
+  return usage_where("day", day);
 }
 
 bool Journal::take_over(const JobRecord& seen) {

@@ -48,6 +48,27 @@ struct JobRecord {
   std::string owner_start;
 };
 
+// One LLM call's usage, as the provider reported it, kept so that a restart
+// still knows what the day and each order have spent (engine/budget.h).
+struct UsageRow {
+  std::string order_id;
+  std::string day;   // UTC "YYYY-MM-DD" of the budget's clock when the answer came
+  long long at = 0;  // unix seconds, same clock
+  long long input_tokens = 0;
+  long long output_tokens = 0;
+  double cost_usd = 0;  // at the prices configured then; 0 when none were
+  std::string provider;
+  std::string model;
+};
+
+struct UsageTotals {
+  long long input_tokens = 0;
+  long long output_tokens = 0;
+  double cost_usd = 0;
+  long long calls = 0;
+  long long tokens() const { return input_tokens + output_tokens; }
+};
+
 // "<boot id>:<start time>" of process `pid`, or "" when it does not exist (or
 // /proc cannot tell).
 std::string process_start_token(int pid);
@@ -102,6 +123,15 @@ class Journal {
   // Every record in one of `states`; a failed read throws JournalError, never
   // returns a partial list.
   std::vector<JobRecord> in_states(const std::vector<JobState>& states);
+  // Appends one call's usage (durable when it returns). Called once per
+  // answer received, before the answer's result is recorded: a crash between
+  // the two costs a second call, which is then counted too, as it was paid.
+  // Throws JournalError.
+  void record_usage(const UsageRow& row);
+  // Sums over every call of one order (retries and revisions included), or
+  // over every call of one UTC day. Throws JournalError.
+  UsageTotals usage_of_order(const std::string& order_id);
+  UsageTotals usage_on_day(const std::string& day);
   const std::string& path() const { return path_; }
 
  private:
@@ -111,6 +141,7 @@ class Journal {
   sqlite3_stmt* prepared(const std::string& sql);
   // One INSERT for put() and create(); returns the rows changed.
   int write(const JobRecord& record, const std::string& insert_verb);
+  UsageTotals usage_where(const char* column, const std::string& value);
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;

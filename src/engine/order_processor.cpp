@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "delivery/delivery.h"
+#include "engine/order_work.h"
 #include "executor/prompt.h"
 #include "marketplace/retry.h"
 
@@ -71,14 +72,6 @@ std::string id_excerpt(const std::string& id) {
   return out;
 }
 
-std::string format_count(long long n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 }  // namespace
 
 bool valid_order_id(const std::string& id) {
@@ -122,13 +115,14 @@ nlohmann::json Counters::to_json() const {
 }
 
 OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
-                               executor::LlmProvider& provider, Journal& journal, Counters& counters,
+                               executor::LlmProvider& provider, Journal& journal, Budget& budget, Counters& counters,
                                const Cancellation& hard_stop)
     : config_(config),
       agent_id_(std::move(agent_id)),
       endpoint_(std::move(endpoint)),
       provider_(provider),
       journal_(journal),
+      budget_(budget),
       counters_(counters),
       hard_stop_(hard_stop) {}
 
@@ -279,36 +273,21 @@ void OrderProcessor::process(const nlohmann::json& order, std::chrono::microseco
 void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client, const std::string& id,
                                          const nlohmann::json& order, JobRecord record) {
   auto log = logger();
-  executor::LlmRequest request;
-  request.system = config_.execution.system_prompt;
-  // Checked before anything is decoded or rendered, and again on the prompt
-  // itself: a buyer decides how large an order is, the seller pays for it.
-  const long long limit = max_input_tokens(config_.execution);
-  const std::string brief = marketplace::string_field(order, "brief");
-  static const nlohmann::json kNoInput;
-  auto input_it = order.is_object() ? order.find("input_data") : order.end();
-  const nlohmann::json& input = (order.is_object() && input_it != order.end()) ? *input_it : kNoInput;
-  auto too_large = [&](std::size_t bytes) {
-    const long long tokens = executor::estimate_tokens(bytes);
-    if (tokens <= limit) return false;
-    record.last_error = "the order is too large: about " + format_count(tokens) +
-                        " tokens (estimated as bytes/4) where execution.max_input_tokens allows " +
-                        format_count(limit) + "; not sent to the model";
-    give_up(client, record, record.last_error,
-            "the brief and input data are too large for this agent (about " + format_count(tokens) +
-                " tokens; it accepts at most " + format_count(limit) + ")");
-    return true;
-  };
-  const std::size_t raw_input = input.is_string() ? input.get_ref<const std::string&>().size() : 0;
-  if (too_large(request.system.size() + brief.size() + raw_input)) return;
-  try {
-    request.user = executor::build_user_message(brief, input);
-  } catch (const executor::InputRejected& e) {
-    record.last_error = std::string("cannot use the order's input: ") + e.what();
-    give_up(client, record, record.last_error, e.what());
+  PreparedCall call = prepare_call(config_, order);
+  if (!call.refused.empty()) {
+    record.last_error = call.refused;
+    give_up(client, record, record.last_error, call.for_buyer);
     return;
   }
-  if (too_large(request.system.size() + request.user.size())) return;
+  // What the order's earlier calls spent counts against its own budget.
+  const OrderAllowance allowance = budget_.allowance_for(id, call.prompt_tokens);
+  if (allowance.refused) {
+    record.last_error = allowance.reason;
+    give_up(client, record, record.last_error, "the order needs more work than this agent allows for one order");
+    return;
+  }
+  executor::LlmRequest& request = call.request;
+  request.max_tokens = allowance.max_tokens;
   log->info("order {}: asking {} ({})", id, provider_.name(), config_.execution.model);
   executor::LlmResult result;
   try {
@@ -343,13 +322,11 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   counters_.input_tokens += result.usage.input_tokens;
   counters_.output_tokens += result.usage.output_tokens;
   counters_.llm_latency_ms_total += result.latency.count();
-  std::string text = result.text;
-  if (result.truncated) {
+  budget_.record(id, result, provider_.name());  // before the result: see Journal::record_usage
+  if (result.truncated)
     log->warn("order {}: the model stopped at max_tokens ({}); delivering with the truncation marker", id,
-              config_.execution.max_tokens);
-    text += config_.delivery.truncation_marker;
-  }
-  record.delivery_data = delivery::format_result(text, config_.delivery.format).dump();
+              request.max_tokens);
+  record.delivery_data = delivery_of(config_, result).dump();
   record.input_tokens = result.usage.input_tokens;
   record.output_tokens = result.usage.output_tokens;
   record.attempts = 0;  // from here on it counts delivery attempts

@@ -76,7 +76,7 @@ AnthropicProvider::AnthropicProvider(config::ExecutionSection execution, http::T
 nlohmann::json AnthropicProvider::request_body(const LlmRequest& request) const {
   nlohmann::json body = {
       {"model", execution().model},
-      {"max_tokens", execution().max_tokens},
+      {"max_tokens", request.max_tokens > 0 ? request.max_tokens : execution().max_tokens},
       {"temperature", execution().temperature},
       {"messages", nlohmann::json::array({{{"role", "user"}, {"content", request.user}}})},
   };

@@ -20,6 +20,9 @@ namespace gigent::executor {
 struct LlmRequest {
   std::string system;
   std::string user;
+  // The answer's limit for this call; 0: execution.max_tokens. Lower when the
+  // order's token budget (execution.budget.max_tokens_per_order) leaves less.
+  int max_tokens = 0;
 };
 
 struct LlmUsage {

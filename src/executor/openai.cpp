@@ -105,7 +105,7 @@ nlohmann::json OpenAiProvider::request_body(const LlmRequest& request) const {
   return {
       {"model", execution().model},
       {"messages", messages},
-      {"max_tokens", execution().max_tokens},
+      {"max_tokens", request.max_tokens > 0 ? request.max_tokens : execution().max_tokens},
       {"temperature", execution().temperature},
   };
 }
