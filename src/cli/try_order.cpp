@@ -43,12 +43,14 @@ std::optional<nlohmann::json> make_order(const config::Config& config, const Try
     err << "error: the gig \"" << gig->title << "\" has no " << options.tier << " tier\n";
     return std::nullopt;
   }
-  nlohmann::json order = {{"id", "try"},           {"status", "in_progress"}, {"brief", options.brief},
-                          {"gig_title", gig->title}, {"tier", options.tier},  {"price", tier->price}};
+  nlohmann::json order = {
+      {"id", "try"},          {"status", "in_progress"}, {"brief", options.brief}, {"gig_title", gig->title},
+      {"tier", options.tier}, {"price", tier->price}};
   if (!options.input.empty()) {
     auto input = nlohmann::json::parse(options.input, nullptr, false);
     if (input.is_discarded()) {
-      err << "error: --input is not JSON; pass the order's input data as a JSON document, e.g. '{\"topic\": \"tea\"}'\n";
+      err << "error: --input is not JSON; pass the order's input data as a JSON document, e.g. '{\"topic\": "
+             "\"tea\"}'\n";
       return std::nullopt;
     }
     order["input_data"] = std::move(input);

@@ -15,9 +15,8 @@ namespace gigent::config {
 namespace {
 
 const std::vector<std::string_view> kAcceptRuleKeys = {"max_price", "tiers", "categories"};
-const std::vector<std::string_view> kBudgetKeys = {"max_tokens_per_order", "max_tokens_per_day",
-                                                   "max_cost_per_day_usd", "price_per_million_input_tokens",
-                                                   "price_per_million_output_tokens"};
+const std::vector<std::string_view> kBudgetKeys = {"max_tokens_per_order", "max_tokens_per_day", "max_cost_per_day_usd",
+                                                   "price_per_million_input_tokens", "price_per_million_output_tokens"};
 const std::vector<std::string_view> kTierNames = {"basic", "standard", "premium"};
 
 // A list of words each of which must be one of `allowed`: a word that can

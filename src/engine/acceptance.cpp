@@ -67,8 +67,7 @@ std::optional<std::string> left_for_operator(const config::Config& config, const
   if (!rule.categories.empty()) {
     const std::string title = marketplace::string_field(order, "gig_title");
     const std::string category = gig_category(config, title);
-    if (category.empty())
-      return fmt::format("its gig \"{}\" is not in this config, so its category is unknown", title);
+    if (category.empty()) return fmt::format("its gig \"{}\" is not in this config, so its category is unknown", title);
     if (!listed(rule.categories, category))
       return fmt::format("its gig's category {} is not in runtime.auto_accept.categories [{}]", category,
                          joined(rule.categories));

@@ -64,8 +64,9 @@ std::optional<std::string> Budget::used_up_reason(const std::string& day, const 
     return fmt::format("the token budget of {} UTC is used up: {} of {} tokens (execution.budget.max_tokens_per_day)",
                        day, spent.tokens(), limits_.max_tokens_per_day);
   if (limits_.max_cost_per_day_usd > 0 && spent.cost_usd >= limits_.max_cost_per_day_usd)
-    return fmt::format("the cost budget of {} UTC is used up: ${:.4f} of ${:.2f} (execution.budget.max_cost_per_day_usd)",
-                       day, spent.cost_usd, limits_.max_cost_per_day_usd);
+    return fmt::format(
+        "the cost budget of {} UTC is used up: ${:.4f} of ${:.2f} (execution.budget.max_cost_per_day_usd)", day,
+        spent.cost_usd, limits_.max_cost_per_day_usd);
   return std::nullopt;
 }
 
@@ -81,9 +82,10 @@ bool Budget::may_accept_new_order() {
   const std::string day = utc_day(clock_.wall());
   if (why) {
     if (refused_on_ != day)
-      logger()->warn("{}; new orders stay pending (for another agent, or for this one tomorrow); orders already "
-                     "taken are finished",
-                     *why);
+      logger()->warn(
+          "{}; new orders stay pending (for another agent, or for this one tomorrow); orders already "
+          "taken are finished",
+          *why);
     refused_on_ = day;
     return false;
   }

@@ -234,7 +234,8 @@ TEST_F(RuntimeTry, PrintsTheDeliveryTokensAndCostWithNoServerAndNoCredentials) {
   EXPECT_EQ(report["model"], "claude-test");
   EXPECT_GT(report["input_tokens"].get<long long>(), 0);
   EXPECT_GT(report["output_tokens"].get<long long>(), 0);
-  const double expected_cost = (report["input_tokens"].get<double>() * 3 + report["output_tokens"].get<double>() * 15) / 1e6;
+  const double expected_cost =
+      (report["input_tokens"].get<double>() * 3 + report["output_tokens"].get<double>() * 15) / 1e6;
   EXPECT_NEAR(report["cost_usd"].get<double>(), expected_cost, 1e-12);
   EXPECT_EQ(report["delivery"]["format"], "markdown");
   EXPECT_NE(report["delivery"]["content"].get<std::string>().find("Emulated reply to:"), std::string::npos);

@@ -62,8 +62,8 @@ TEST(ConfigSpendLimits, EveryBudgetKeyIsRead) {
 
 TEST(ConfigSpendLimits, ACostLimitWithoutPricesIsAnErrorAtTheLimit) {
   const LoadResult result = load_string(kValid +
-                                            "execution:\n"                // 11
-                                            "  budget:\n"                 // 12
+                                            "execution:\n"                    // 11
+                                            "  budget:\n"                     // 12
                                             "    max_cost_per_day_usd: 5\n",  // 13
                                         "a.yaml");
   ASSERT_EQ(result.problems.size(), 1u) << problems_of(result);
@@ -75,11 +75,11 @@ TEST(ConfigSpendLimits, ACostLimitWithoutPricesIsAnErrorAtTheLimit) {
 
 TEST(ConfigSpendLimits, OutOfRangeAndUnknownBudgetKeysAreReported) {
   const LoadResult result = load_string(kValid +
-                                            "execution:\n"                    // 11
-                                            "  budget:\n"                     // 12
-                                            "    max_tokens_per_order: 0\n"   // 13
-                                            "    max_tokens_per_day: -5\n"    // 14
-                                            "    max_tokens_per_dya: 5\n",    // 15
+                                            "execution:\n"                   // 11
+                                            "  budget:\n"                    // 12
+                                            "    max_tokens_per_order: 0\n"  // 13
+                                            "    max_tokens_per_day: -5\n"   // 14
+                                            "    max_tokens_per_dya: 5\n",   // 15
                                         "a.yaml");
   ASSERT_EQ(result.problems.size(), 2u) << problems_of(result);
   EXPECT_EQ(result.problems[0].field, "execution.budget.max_tokens_per_order");
@@ -117,11 +117,11 @@ TEST(ConfigSpendLimits, ARuleWithoutMaxPriceHasNone) {
 
 TEST(ConfigSpendLimits, AnUnknownTierOrCategoryIsAnErrorAtItsItemWithASuggestion) {
   const LoadResult result = load_string(kValid +
-                                            "runtime:\n"                           // 11
-                                            "  auto_accept:\n"                     // 12
-                                            "    tiers: [basic, premuim]\n"        // 13
-                                            "    categories: [writting]\n"         // 14
-                                            "    max_price: cheap\n",              // 15
+                                            "runtime:\n"                     // 11
+                                            "  auto_accept:\n"               // 12
+                                            "    tiers: [basic, premuim]\n"  // 13
+                                            "    categories: [writting]\n"   // 14
+                                            "    max_price: cheap\n",        // 15
                                         "a.yaml");
   ASSERT_EQ(result.problems.size(), 3u) << problems_of(result);
   EXPECT_EQ(result.problems[0].to_string(),

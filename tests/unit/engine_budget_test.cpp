@@ -24,7 +24,8 @@ class FakeClock final : public Clock {
  public:
   std::chrono::steady_clock::time_point now() const override { return std::chrono::steady_clock::time_point{}; }
   std::chrono::system_clock::time_point wall() const override { return wall_; }
-  std::chrono::system_clock::time_point wall_ = std::chrono::system_clock::time_point(1893499200s);  // 2030-01-01 12:00 UTC
+  std::chrono::system_clock::time_point wall_ =
+      std::chrono::system_clock::time_point(1893499200s);  // 2030-01-01 12:00 UTC
 };
 
 executor::LlmResult answer(long long in, long long out) {
