@@ -150,9 +150,12 @@ TEST(ServerHostileClients, IdleConnectionsBeyondTheDescriptorLimitLeaveTheServer
 
 TEST(ServerHostileClients, OutOfDescriptorsTheServerBacksOffInsteadOfSpinning) {
   if (kUnderAddressSanitizer) {
-    // Under ASan this server closes the health request's connection instead
-    // of answering it; the cause is not found yet. The Release build runs it.
-    GTEST_SKIP() << "known failure under AddressSanitizer, under investigation";
+    // With no descriptor left the sanitizer runtime itself breaks: the first
+    // vptr check of a type probes memory through pipe(2), which fails with
+    // EMFILE, so UBSan reports a false "invalid vptr" (in Boost's error
+    // category, then in std::shared_ptr) and aborts the server. The Release
+    // build runs this test.
+    GTEST_SKIP() << "UBSan's vptr check needs a free descriptor; this test takes them all";
   }
   // A cap above the descriptor limit: accept itself runs out of descriptors.
   LimitedServer server({"--max-connections", "100000"});
