@@ -135,14 +135,21 @@ nlohmann::json read_daemon_state(const engine::RuntimePaths& paths) {
   return daemon;
 }
 
-// Today's spend from the journal itself, so it is known with no daemon
-// running; nothing when there is no journal yet (none is created for this).
+// Today's spend: the running daemon's own report, else the journal read
+// without writing to it (see Journal::read_usage_on_day); nothing when
+// there is no journal yet.
 void read_budget(const config::Config& config, const engine::RuntimePaths& paths, nlohmann::json& out) {
+  const auto& daemon = member(out, "daemon");
+  if (field(daemon, "running", false) && member(daemon, "budget").is_object()) {
+    out["budget"] = member(daemon, "budget");
+    return;
+  }
   std::error_code missing;
   if (!std::filesystem::exists(paths.journal, missing)) return;
   try {
-    engine::Journal journal(paths.journal);
-    out["budget"] = engine::Budget(config.execution, journal, daemon_wall_clock()).today();
+    const std::string day = engine::utc_day(daemon_wall_clock().wall());
+    out["budget"] =
+        engine::budget_report(config.execution.budget, day, engine::Journal::read_usage_on_day(paths.journal, day));
   } catch (const std::exception& e) {
     out["budget_error"] = e.what();
   }

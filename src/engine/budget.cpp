@@ -59,21 +59,40 @@ OrderAllowance order_allowance(const config::BudgetSection& budget, int max_toke
 Budget::Budget(const config::ExecutionSection& execution, Journal& journal, const Clock& clock)
     : limits_(execution.budget), max_tokens_(execution.max_tokens), journal_(journal), clock_(clock) {}
 
-std::optional<std::string> Budget::used_up_reason(const std::string& day, const UsageTotals& spent) const {
-  if (limits_.max_tokens_per_day > 0 && spent.tokens() >= limits_.max_tokens_per_day)
+namespace {
+// Why the day's limits allow no new order, or nullopt.
+std::optional<std::string> used_up_reason(const config::BudgetSection& limits, const std::string& day,
+                                          const UsageTotals& spent) {
+  if (limits.max_tokens_per_day > 0 && spent.tokens() >= limits.max_tokens_per_day)
     return fmt::format("the token budget of {} UTC is used up: {} of {} tokens (execution.budget.max_tokens_per_day)",
-                       day, spent.tokens(), limits_.max_tokens_per_day);
-  if (limits_.max_cost_per_day_usd > 0 && spent.cost_usd >= limits_.max_cost_per_day_usd)
+                       day, spent.tokens(), limits.max_tokens_per_day);
+  if (limits.max_cost_per_day_usd > 0 && spent.cost_usd >= limits.max_cost_per_day_usd)
     return fmt::format(
         "the cost budget of {} UTC is used up: ${:.4f} of ${:.2f} (execution.budget.max_cost_per_day_usd)", day,
-        spent.cost_usd, limits_.max_cost_per_day_usd);
+        spent.cost_usd, limits.max_cost_per_day_usd);
   return std::nullopt;
+}
+}  // namespace
+
+nlohmann::json budget_report(const config::BudgetSection& limits, const std::string& day, const UsageTotals& spent) {
+  const auto why = used_up_reason(limits, day, spent);
+  return {{"day", day},
+          {"input_tokens", spent.input_tokens},
+          {"output_tokens", spent.output_tokens},
+          {"tokens", spent.tokens()},
+          {"calls", spent.calls},
+          {"cost_usd", limits.has_prices() ? nlohmann::json(spent.cost_usd) : nlohmann::json(nullptr)},
+          {"max_tokens_per_day", limit_or_null(limits.max_tokens_per_day)},
+          {"max_cost_per_day_usd", limit_or_null(limits.max_cost_per_day_usd)},
+          {"max_tokens_per_order", limit_or_null(limits.max_tokens_per_order)},
+          {"used_up", why.has_value()},
+          {"reason", why.value_or("")}};
 }
 
 std::optional<std::string> Budget::day_used_up() {
   if (limits_.max_tokens_per_day <= 0 && limits_.max_cost_per_day_usd <= 0) return std::nullopt;
   const std::string day = utc_day(clock_.wall());
-  return used_up_reason(day, journal_.usage_on_day(day));
+  return used_up_reason(limits_, day, journal_.usage_on_day(day));
 }
 
 bool Budget::may_accept_new_order() {
@@ -117,19 +136,7 @@ void Budget::record(const std::string& order_id, const executor::LlmResult& resu
 
 nlohmann::json Budget::today() {
   const std::string day = utc_day(clock_.wall());
-  const UsageTotals spent = journal_.usage_on_day(day);
-  const auto why = used_up_reason(day, spent);
-  return {{"day", day},
-          {"input_tokens", spent.input_tokens},
-          {"output_tokens", spent.output_tokens},
-          {"tokens", spent.tokens()},
-          {"calls", spent.calls},
-          {"cost_usd", limits_.has_prices() ? nlohmann::json(spent.cost_usd) : nlohmann::json(nullptr)},
-          {"max_tokens_per_day", limit_or_null(limits_.max_tokens_per_day)},
-          {"max_cost_per_day_usd", limit_or_null(limits_.max_cost_per_day_usd)},
-          {"max_tokens_per_order", limit_or_null(limits_.max_tokens_per_order)},
-          {"used_up", why.has_value()},
-          {"reason", why.value_or("")}};
+  return budget_report(limits_, day, journal_.usage_on_day(day));
 }
 
 }  // namespace gigent::engine

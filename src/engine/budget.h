@@ -37,6 +37,12 @@ struct OrderAllowance {
 OrderAllowance order_allowance(const config::BudgetSection& budget, int max_tokens, long long used,
                                long long prompt_tokens);
 
+// Today's spend against the limits, for the state file, `status` and metrics:
+// {day, input_tokens, output_tokens, tokens, calls, cost_usd (null without prices),
+//  max_tokens_per_day, max_cost_per_day_usd, max_tokens_per_order (null when unset),
+//  used_up, reason}.
+nlohmann::json budget_report(const config::BudgetSection& limits, const std::string& day, const UsageTotals& spent);
+
 class Budget {
  public:
   // `clock`: its wall() decides the UTC day (injected: tests move it).
@@ -52,15 +58,10 @@ class Budget {
   OrderAllowance allowance_for(const std::string& order_id, long long prompt_tokens);
   // Records one answer's usage. Throws JournalError.
   void record(const std::string& order_id, const executor::LlmResult& result, const std::string& provider);
-  // Today's spend against the limits, for the state file, `status` and metrics:
-  // {day, input_tokens, output_tokens, tokens, calls, cost_usd (null without prices),
-  //  max_tokens_per_day, max_cost_per_day_usd, max_tokens_per_order (null when unset),
-  //  used_up, reason}. Throws JournalError.
+  // budget_report() for today. Throws JournalError.
   nlohmann::json today();
 
  private:
-  std::optional<std::string> used_up_reason(const std::string& day, const UsageTotals& spent) const;
-
   config::BudgetSection limits_;
   int max_tokens_;
   Journal& journal_;

@@ -2,6 +2,8 @@
 
 #include "common/fs.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
@@ -321,6 +323,41 @@ UsageTotals Journal::usage_where(const char* column, const std::string& value) {
     }
   } catch (const sqlite::Error& e) {
     throw JournalError("cannot read the LLM usage from " + path_ + ": " + e.what());
+  }
+  return totals;
+}
+
+UsageTotals Journal::read_usage_on_day(const std::string& path, const std::string& day) {
+  std::string uri = "file:";
+  for (char c : path) {  // a URI: the characters that would end or escape the path are percent-encoded
+    if (c == '%' || c == '?' || c == '#')
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else
+      uri += c;
+  }
+  uri += "?immutable=1";
+  sqlite3* db = nullptr;
+  try {
+    db = sqlite::open(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 1000);
+  } catch (const sqlite::Error& e) {
+    throw JournalError("cannot read the order journal " + path + ": " + e.what());
+  }
+  struct Close {
+    sqlite3* db;
+    ~Close() { sqlite3_close(db); }
+  } close{db};
+  sqlite::StatementCache statements(db);  // finalized before the connection closes
+  UsageTotals totals;
+  try {
+    Statement s(statements.get(
+        "SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), COALESCE(SUM(cost_usd), 0), "
+        "COUNT(*) FROM llm_usage WHERE day = ?"));
+    s.bind_text(1, day);
+    if (s.step()) totals = {s.column_int64(0), s.column_int64(1), s.column_double(2), s.column_int64(3)};
+  } catch (const sqlite::Error& e) {
+    // A journal from before usage was recorded has no table yet: nothing spent.
+    if (std::string(e.what()).find("no such table") != std::string::npos) return totals;
+    throw JournalError("cannot read the LLM usage from " + path + ": " + e.what());
   }
   return totals;
 }

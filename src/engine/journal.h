@@ -132,6 +132,12 @@ class Journal {
   // over every call of one UTC day. Throws JournalError.
   UsageTotals usage_of_order(const std::string& order_id);
   UsageTotals usage_on_day(const std::string& day);
+  // usage_on_day() for a reader that must not write: the file is opened
+  // immutable, so no -wal or -shm file is created (they would belong to
+  // whoever runs `status`, perhaps root, and lock the daemon out). What a
+  // running daemon has not checkpointed yet is not seen. Zero when there is
+  // no journal. Throws JournalError.
+  static UsageTotals read_usage_on_day(const std::string& path, const std::string& day);
   const std::string& path() const { return path_; }
 
  private:

@@ -4,7 +4,10 @@
 // acceptance rule picks the orders the daemon takes by itself.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+
+#include <sqlite3.h>
 
 #include "common/file_clock.h"
 #include "config/config.h"
@@ -140,6 +143,40 @@ TEST(EngineBudget, TheFileClockReadsTheUnixTimeItHoldsAtEveryCall) {
   EXPECT_EQ(utc_day(clock.wall()), "2030-01-01");
   std::ofstream(dir.file("now")) << "1893585600\n";
   EXPECT_EQ(utc_day(clock.wall()), "2030-01-02");
+}
+
+TEST(EngineBudget, StatusReadsTheSpendWithoutWritingBesideTheJournal) {
+  TempDir dir;
+  const std::string path = dir.file("j?#%.db");  // characters a URI would otherwise take as its own
+  FakeClock clock;
+  {
+    Journal journal(path);
+    Budget(with_budget(100), journal, clock).record("o1", answer(30, 12), "anthropic");
+  }
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  const UsageTotals spent = Journal::read_usage_on_day(path, "2030-01-01");
+  EXPECT_EQ(spent.tokens(), 42);
+  EXPECT_EQ(spent.calls, 1);
+  EXPECT_EQ(Journal::read_usage_on_day(path, "2030-01-02").tokens(), 0);
+  for (const char* suffix : {"-wal", "-shm"})
+    EXPECT_FALSE(std::filesystem::exists(path + suffix)) << suffix << " created by a reader";
+  const auto report = budget_report(with_budget(40).budget, "2030-01-01", spent);
+  EXPECT_EQ(report["used_up"], true);
+  EXPECT_EQ(report["max_tokens_per_day"], 40);
+  EXPECT_TRUE(report["max_tokens_per_order"].is_null());
+}
+
+TEST(EngineBudget, AJournalFromBeforeUsageWasKeptHasSpentNothing) {
+  TempDir dir;
+  {
+    std::ofstream(dir.file("old.db")).close();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("old.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE jobs (order_id TEXT PRIMARY KEY)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  EXPECT_EQ(Journal::read_usage_on_day(dir.file("old.db"), "2030-01-01").calls, 0);
+  EXPECT_THROW(Journal::read_usage_on_day(dir.file("none.db"), "2030-01-01"), JournalError);
 }
 
 config::Config with_rule(config::AcceptRule rule) {

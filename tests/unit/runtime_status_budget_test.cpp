@@ -45,9 +45,12 @@ TEST(RuntimeStatusBudget, TodaysSpendIsShownAgainstTheLimitsAndAUsedUpDaySaysSo)
 }
 
 TEST(RuntimeStatusBudget, WithoutLimitsOrPricesOnlyTheTokensAreShown) {
-  auto s = status_with(
-      {{"day", "2030-01-01"}, {"tokens", 7}, {"cost_usd", nullptr}, {"max_tokens_per_day", nullptr}, {"used_up", false}},
-      nlohmann::json::array());
+  auto s = status_with({{"day", "2030-01-01"},
+                        {"tokens", 7},
+                        {"cost_usd", nullptr},
+                        {"max_tokens_per_day", nullptr},
+                        {"used_up", false}},
+                       nlohmann::json::array());
   const std::string text = cli::render_status(s);
   EXPECT_NE(text.find("7 tokens"), std::string::npos) << text;
   EXPECT_EQ(text.find(" of "), std::string::npos) << text;
