@@ -107,6 +107,9 @@ class RuntimeBudget : public ::testing::Test {
     return json.is_object() ? json : nlohmann::json::object();
   }
 
+  // The rule leaves a dear order pending; `accept` hands it to the daemon.
+  void operator_accepts_what_the_rule_leaves(const std::string& extra_runtime);
+
   TempDir dir;
   ServerProcess server;
   llm_emulator::LlmEmulator emulator;
@@ -149,7 +152,15 @@ TEST_F(RuntimeBudget, AUsedUpDayLeavesNewOrdersPendingAcrossARestartUntilTheNext
 }
 
 TEST_F(RuntimeBudget, AnOrderOutsideTheRuleWaitsForTheOperatorAndIsWorkedOnceAcceptedByHand) {
-  yaml.extra_runtime += "  auto_accept:\n    max_price: 10\n";  // basic costs 5, standard 15
+  operator_accepts_what_the_rule_leaves("");
+}
+
+TEST_F(RuntimeBudget, WithReplicasAnOrderAcceptedByHandIsWorkedToo) {
+  operator_accepts_what_the_rule_leaves("  allow_replicas: true\n");
+}
+
+void RuntimeBudget::operator_accepts_what_the_rule_leaves(const std::string& extra_runtime) {
+  yaml.extra_runtime += extra_runtime + "  auto_accept:\n    max_price: 10\n";  // basic costs 5, standard 15
   std::ofstream(config_path()) << with_execution(yaml, "");
   auto runtime = start_runtime();
   const std::string cheap = order("Write about tea");
