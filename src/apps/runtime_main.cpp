@@ -1,4 +1,5 @@
-// gigent-runtime: init | validate | run | status | deliver | rotate-key | accept | try. A thin
+// gigent-runtime: init | validate | run | status | orders | show | deliver |
+// regenerate | rotate-key | doctor | accept | try. A thin
 // CLI over the libraries; the subcommands with more to them live in src/cli/.
 #include <algorithm>
 #include <cstdio>
@@ -10,11 +11,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include "cli/accept_order.h"
+#include "cli/doctor.h"
 #include "cli/manual_delivery.h"
+#include "cli/order_views.h"
+#include "cli/review.h"
 #include "cli/rotate_key.h"
 #include "cli/run_daemon.h"
 #include "cli/status_report.h"
+#include "cli/status_watch.h"
 #include "cli/try_order.h"
 #include "common/fs.h"
 #include "common/log.h"
@@ -118,10 +125,14 @@ int cmd_validate(const std::string& path, bool strict) {
   return engine::kExitOk;
 }
 
-int cmd_status(const std::string& path, const std::string& url, bool json) {
+int cmd_status(const std::string& path, const std::string& url, bool json, bool watch, unsigned interval) {
   auto loaded = load_or_report(path);
   if (!loaded) return engine::kExitBadConfig;
   const config::Config& config = loaded->config;
+  if (watch) {
+    cli::WatchOptions options{std::chrono::seconds(interval), json, ::isatty(STDOUT_FILENO) == 1};
+    return cli::watch_status(config, engine::resolve_backend_url(url, config), options, std::cout);
+  }
   auto status = cli::collect_status(config, engine::resolve_backend_url(url, config));
   if (json)
     std::cout << status.dump(2) << "\n";
@@ -183,18 +194,48 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
 
   bool json = false;
+  bool watch = false;
+  unsigned interval = 2;
   auto* status = app.add_subcommand("status", "Show the agent, its orders, and whether a daemon runs for this config");
   status->add_option("-c,--config", config_path, "Config file")->capture_default_str();
   status->add_option("-u,--url", url, "Gigent backend URL");
   status->add_flag("--json", json, "Machine-readable output");
+  status->add_flag("--watch", watch, "Refresh until Ctrl-C (in place on a terminal)");
+  status->add_option("--interval", interval, "Seconds between refreshes with --watch")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 3600u));
+
+  std::string state;
+  auto* orders = app.add_subcommand("orders", "List the agent's orders: id, gig, tier, buyer, state, age");
+  orders->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  orders->add_option("-u,--url", url, "Gigent backend URL");
+  orders->add_option("--state", state, "Only orders in this state (pending, in_progress, delivered, ...)");
+  orders->add_flag("--json", json, "Machine-readable output");
 
   std::string order_id;
+  auto* show = app.add_subcommand("show", "Print one order: brief, input, messages and delivered result");
+  show->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  show->add_option("-u,--url", url, "Gigent backend URL");
+  show->add_option("order_id", order_id, "The order to show")->required();
+
   bool show_only = false;
+  bool edit = false;
   auto* deliver = app.add_subcommand("deliver", "Send a result kept because auto_deliver is off (see `status`)");
   deliver->add_option("-c,--config", config_path, "Config file")->capture_default_str();
   deliver->add_option("-u,--url", url, "Gigent backend URL");
   deliver->add_option("order_id", order_id, "The order whose kept result to deliver")->required();
   deliver->add_flag("--show", show_only, "Print the kept result instead of delivering it");
+  deliver->add_flag("--edit", edit, "Edit the kept result in $EDITOR first; delivered only when changed");
+
+  std::string note;
+  auto* regenerate = app.add_subcommand("regenerate", "Have the daemon make a new result for an order kept for review");
+  regenerate->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  regenerate->add_option("order_id", order_id, "The order whose kept result to replace")->required();
+  regenerate->add_option("--note", note, "Added to the prompt: what to do differently");
+
+  auto* doctor = app.add_subcommand("doctor", "Check the config, credentials, backend, LLM key, clock and disk space");
+  doctor->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  doctor->add_option("-u,--url", url, "Gigent backend URL");
 
   auto* rotate =
       app.add_subcommand("rotate-key", "Get a new API key for the agent and save it (the old one stops working)");
@@ -228,7 +269,8 @@ int main(int argc, char** argv) {
   try {
     if (init->parsed()) return cmd_init(dir, force);
     if (validate->parsed()) return cmd_validate(config_path, strict);
-    if (status->parsed()) return cmd_status(config_path, url, json);
+    if (status->parsed()) return cmd_status(config_path, url, json, watch, interval);
+    if (doctor->parsed()) return cli::run_doctor(config_path, url, std::cout);
     if (run->parsed()) return cmd_run(config_path, url, log_format);
     if (try_cmd->parsed()) return cmd_try(config_path, try_options);
     if (accept->parsed()) {
@@ -242,11 +284,15 @@ int main(int argc, char** argv) {
       if (!loaded) return engine::kExitBadConfig;
       return cli::rotate_key(loaded->config, engine::resolve_backend_url(url, loaded->config), std::cout, std::cerr);
     }
-    if (deliver->parsed()) {
+    if (deliver->parsed() || orders->parsed() || show->parsed() || regenerate->parsed()) {
       auto loaded = load_or_report(config_path);
       if (!loaded) return engine::kExitBadConfig;
-      return cli::deliver_kept_result(loaded->config, engine::resolve_backend_url(url, loaded->config), order_id,
-                                      show_only);
+      const std::string backend = engine::resolve_backend_url(url, loaded->config);
+      if (orders->parsed()) return cli::list_orders(loaded->config, backend, state, json, std::cout, std::cerr);
+      if (show->parsed()) return cli::show_order(loaded->config, backend, order_id, std::cout, std::cerr);
+      if (regenerate->parsed()) return cli::request_regeneration(loaded->config, order_id, note, std::cout, std::cerr);
+      if (edit) return cli::edit_and_deliver(loaded->config, backend, order_id, std::cout, std::cerr);
+      return cli::deliver_kept_result(loaded->config, backend, order_id, show_only);
     }
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -44,13 +44,14 @@ JobRecord read_row(Statement& s) {
   r.updated_at = s.column_string(8);
   r.owner_pid = static_cast<int>(s.column_int64(9));
   r.owner_start = s.column_string(10);
+  r.operator_note = s.column_string(11);
   return r;
 }
 }  // namespace
 
 constexpr const char* kColumns =
     "order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, next_attempt_at, updated_at, "
-    "owner_pid, owner_start";
+    "owner_pid, owner_start, operator_note";
 
 std::string process_start_token(int pid) {
   if (pid <= 0) return "";
@@ -152,6 +153,12 @@ Journal::Journal(const std::string& path) : path_(path) {
       has_owner_start = s.step();
     }
     if (!has_owner_start) exec("ALTER TABLE jobs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''");
+    bool has_note = false;
+    {
+      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'operator_note'"));
+      has_note = s.step();
+    }
+    if (!has_note) exec("ALTER TABLE jobs ADD COLUMN operator_note TEXT NOT NULL DEFAULT ''");
     // One row per LLM answer: the budget's memory across restarts.
     exec(
         "CREATE TABLE IF NOT EXISTS llm_usage ("
@@ -233,6 +240,7 @@ void bind_record(Statement& s, const JobRecord& r) {
   s.bind_int64(8, r.next_attempt_at);
   s.bind_int64(9, ::getpid());
   s.bind_text(10, this_process_token());
+  s.bind_text(11, r.operator_note);
 }
 }  // namespace
 
@@ -258,8 +266,8 @@ int Journal::write(const JobRecord& r, const std::string& insert_verb) {
   Statement s(
       prepared(insert_verb +
                " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-               "last_error, next_attempt_at, owner_pid, owner_start, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-               "?, datetime('now'))"));
+               "last_error, next_attempt_at, owner_pid, owner_start, operator_note, updated_at) VALUES (?, ?, ?, ?, ?, "
+               "?, ?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   return run_or_throw(s, "cannot record order " + r.order_id + " in " + path_);
 }

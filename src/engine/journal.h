@@ -46,6 +46,9 @@ struct JobRecord {
   // ticks>" from /proc, so a pid the kernel reused for another process never
   // makes a dead owner look alive. Empty in journals written before it existed.
   std::string owner_start;
+  // `gigent-runtime regenerate --note`: the operator's words for the next LLM
+  // call of this order, added to its prompt; cleared once a result is saved.
+  std::string operator_note;
 };
 
 // One LLM call's usage, as the provider reported it, kept so that a restart

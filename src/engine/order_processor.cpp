@@ -273,7 +273,8 @@ void OrderProcessor::process(const nlohmann::json& order, std::chrono::microseco
 void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client, const std::string& id,
                                          const nlohmann::json& order, JobRecord record) {
   auto log = logger();
-  PreparedCall call = prepare_call(config_, order);
+  // The operator asked for a new result (`gigent-runtime regenerate --note`).
+  PreparedCall call = prepare_call(config_, order, record.operator_note);
   if (!call.refused.empty()) {
     record.last_error = call.refused;
     give_up(client, record, record.last_error, call.for_buyer);
@@ -331,6 +332,7 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   record.output_tokens = result.usage.output_tokens;
   record.attempts = 0;  // from here on it counts delivery attempts
   record.last_error.clear();
+  record.operator_note.clear();  // used by this result
   record.state = config_.delivery.auto_deliver ? JobState::ResultReady : JobState::AwaitingDelivery;
   journal_.put(record);  // durable before delivery: a crash now never costs a second LLM call
   log->info("order {}: {} answered in {} ms ({} in / {} out tokens, {} attempt(s))", id, provider_.name(),

@@ -16,7 +16,7 @@ std::string format_count(long long n) {
   return out;
 }
 
-PreparedCall prepare_call(const config::Config& config, const nlohmann::json& order) {
+PreparedCall prepare_call(const config::Config& config, const nlohmann::json& order, const std::string& operator_note) {
   PreparedCall call;
   call.request.system = config.execution.system_prompt;
   // Checked before anything is decoded or rendered, and again on the prompt
@@ -46,6 +46,7 @@ PreparedCall prepare_call(const config::Config& config, const nlohmann::json& or
     call.for_buyer = e.what();
     return call;
   }
+  if (!operator_note.empty()) call.request.user += "\n\n## Note from the seller\n" + operator_note;
   too_large(call.request.system.size() + call.request.user.size());
   return call;
 }

@@ -21,9 +21,12 @@ struct PreparedCall {
   std::string for_buyer;
 };
 
-// The LLM request for `order` (its "brief" and "input_data"), refused when
-// the input cannot be used or the prompt passes execution.max_input_tokens.
-PreparedCall prepare_call(const config::Config& config, const nlohmann::json& order);
+// The LLM request for `order` (its "brief" and "input_data"), with the
+// seller's `operator_note` (`gigent-runtime regenerate --note`) when not
+// empty; refused when the input cannot be used or the prompt passes
+// execution.max_input_tokens.
+PreparedCall prepare_call(const config::Config& config, const nlohmann::json& order,
+                          const std::string& operator_note = "");
 
 // The delivery_data of an answer: the truncation marker appended when the
 // model stopped at max_tokens, then shaped as delivery.format.

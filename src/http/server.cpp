@@ -13,11 +13,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -433,6 +435,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
     res->set(bhttp::field::content_type, response.content_type);
+    // Clients compare clocks with it (`gigent-runtime doctor`); HTTP asks an origin server with a clock to send it.
+    res->set(bhttp::field::date, fmt::format("{:%a, %d %b %Y %H:%M:%S} GMT", fmt::gmtime(std::time(nullptr))));
     for (auto& [name, value] : response.headers) res->set(name, value);
     res->body() = std::move(response.body);
     bool keep = keep_alive_ && !response.close_connection && !server_.stopping.load();

@@ -2,6 +2,7 @@
 
 #include "server/onchain_routes.h"
 #include "server/static_files.h"
+#include "server/web_page.h"
 
 #include <algorithm>
 #include <iterator>
@@ -95,6 +96,9 @@ http::Response Api::route(http::Request& request, http::Reply& reply, bool& park
     return r;
   }
   if (n == 0 || parts[0] != "api") {
+    // The built-in page owns /_gigent/ always, and / unless a --static front end does.
+    if (method == "GET")
+      if (auto page = serve_web_page(request.path, !options_.static_files)) return std::move(*page);
     if (options_.static_files && method == "GET") return options_.static_files->serve(request.path);
     fail(404, "Not found: " + method + " " + request.path);
   }

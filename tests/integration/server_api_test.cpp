@@ -313,7 +313,7 @@ TEST(ServerBadInput, EveryBadRequestIsAJsonFourHundredAndChangesNothing) {
       {"GET", "/api/orders/no-such-order", "", S, 404},
       {"GET", "/api/gigs/no-such-gig", "", "", 404},
       {"GET", "/api/nope", "", "", 404},
-      {"GET", "/", "", "", 404},
+      {"GET", "/no-such-page", "", "", 404},
       {"GET", "/api/gigs?min_price=abc", "", "", 400},
       {"GET", "/api/orders?role=admin", "", S, 400},
       {"DELETE", "/api/orders", "", "", 405},
