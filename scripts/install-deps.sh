@@ -3,8 +3,9 @@
 # Safe to run again: it installs only what is missing. Works as root or with sudo.
 #   scripts/install-deps.sh          build + test + demo
 #   scripts/install-deps.sh --ci     also clang-16 (fuzzing), the lint tools, lintian and
-#                                    systemd-analyze for the package check, and chromium for the
-#                                    browser test of the marketplace page
+#                                    systemd-analyze for the package check, chromium for the
+#                                    browser test of the marketplace page, and promtool
+#                                    (package prometheus) for the metrics checks
 set -euo pipefail
 
 packages=(
@@ -12,11 +13,11 @@ packages=(
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libsqlite3-dev sqlite3 libboost1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev json-schema-test-suite
-  libsystemd-dev help2man file
+  libsystemd-dev prometheus-cpp-dev help2man file
 )
 if [[ "${1:-}" == "--ci" || "${1:-}" == "--all" ]]; then
   packages+=(clang-16 libclang-rt-16-dev clang-format clang-tidy wrk hyperfine valgrind
-             lintian systemd chromium)
+             lintian systemd chromium prometheus)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

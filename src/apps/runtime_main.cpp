@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -24,6 +25,7 @@
 #include "cli/status_watch.h"
 #include "cli/try_order.h"
 #include "common/fs.h"
+#include "common/listen_address.h"
 #include "common/log.h"
 #include "common/secret.h"
 #include "config/config.h"
@@ -141,10 +143,19 @@ int cmd_status(const std::string& path, const std::string& url, bool json, bool 
   return cli::status_exit_code(status);
 }
 
-int cmd_run(const std::string& path, const std::string& url, const std::string& log_format_flag) {
+int cmd_run(const std::string& path, const std::string& url, const std::string& log_format_flag,
+            const std::optional<std::string>& listen) {
   auto loaded = load_or_report(path);
   if (!loaded) return engine::kExitBadConfig;
-  const config::Config& config = loaded->config;
+  config::Config& config = loaded->config;
+  if (listen) {
+    std::string error;
+    if (!listen->empty() && !parse_listen_address(*listen, error)) {
+      std::cerr << "error: --listen " << *listen << ": " << error << "\n";
+      return engine::kExitBadConfig;
+    }
+    config.observability.listen = *listen;
+  }
   log::Options log_options;
   log::parse_level(config.logging.level, log_options.level);
   log::parse_format(log_format_flag.empty() ? config.logging.format : log_format_flag, log_options.format);
@@ -192,6 +203,11 @@ int main(int argc, char** argv) {
   run->add_option("-u,--url", url, "Gigent backend URL (default: $GIGENT_API_URL, backend.url, http://localhost:3000)");
   run->add_option("--log-format", log_format, "text or json (default: logging.format)")
       ->check(CLI::IsMember({"text", "json"}));
+  std::string listen_text;
+  auto* listen_option = run->add_option(
+      "--listen", listen_text,
+      "Serve GET /healthz, /metrics and /status on HOST:PORT (default: observability.listen; \"\" turns "
+      "it off)");
 
   bool json = false;
   bool watch = false;
@@ -271,7 +287,9 @@ int main(int argc, char** argv) {
     if (validate->parsed()) return cmd_validate(config_path, strict);
     if (status->parsed()) return cmd_status(config_path, url, json, watch, interval);
     if (doctor->parsed()) return cli::run_doctor(config_path, url, std::cout);
-    if (run->parsed()) return cmd_run(config_path, url, log_format);
+    if (run->parsed())
+      return cmd_run(config_path, url, log_format,
+                     listen_option->count() > 0 ? std::optional(listen_text) : std::nullopt);
     if (try_cmd->parsed()) return cmd_try(config_path, try_options);
     if (accept->parsed()) {
       auto loaded = load_or_report(config_path);

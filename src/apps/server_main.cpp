@@ -16,7 +16,9 @@
 #include "common/service_notify.h"
 #include "gigent/version.h"
 #include "http/server.h"
+#include "metrics/metrics.h"
 #include "server/api.h"
+#include "server/observability.h"
 #include "server/seed.h"
 #include "server/static_files.h"
 #include "server/store.h"
@@ -182,10 +184,7 @@ int serve(gigent::server::Store& store, const Options& options, const sigset_t& 
     }
   }
   gigent::server::Api api(store, api_options);
-  gigent::http::Server server(http_options(options),
-                              [&api](gigent::http::Request&& request, gigent::http::Reply reply) {
-                                api.handle(std::move(request), std::move(reply));
-                              });
+  gigent::http::Server server(http_options(options), gigent::server::observed_handler(api));
   api.set_scheduler(
       [&server](std::chrono::milliseconds delay, std::function<void()> fn) { server.run_after(delay, std::move(fn)); });
   try {
@@ -194,12 +193,15 @@ int serve(gigent::server::Store& store, const Options& options, const sigset_t& 
     std::cerr << "gigent-server: " << e.what() << "\n";
     return 1;
   }
+  int scrape_hook = gigent::server::add_server_gauges(api, server, options.db);
   announce(options, server);
+  gigent::server::start_watchdog_pings(server);
   int signal_number = wait_for_stop_signal(stop_signals);
   log->info("received {}, stopping", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   gigent::service::notify_stopping("stopping");
   api.shutdown();
   server.stop();
+  gigent::metrics::remove_scrape_hook(scrape_hook);
   return 0;
 }
 

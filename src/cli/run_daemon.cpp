@@ -10,6 +10,7 @@
 #include <cstring>
 #include <thread>
 
+#include "cli/status_report.h"
 #include "common/cancel.h"
 #include "common/fs.h"
 #include "common/log.h"
@@ -91,7 +92,9 @@ int run_daemon(const config::Config& config, const std::string& backend_url) {
     ~CloseFd() { ::close(fd); }
   } close_signal_fd{signal_fd};
 
-  engine::Engine engine(config, {backend_url});
+  // GET /status answers what `status --json` prints, read the same way.
+  engine::Engine engine(config, {backend_url, config.observability.listen,
+                                 [&config, backend_url] { return collect_status(config, backend_url); }});
   Cancellation run_over;
   bool signal_thread_failed = false;
   int code = engine::kExitFailure;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -31,6 +32,30 @@ void notify_ready(std::string_view status) {
 
 void notify_stopping(std::string_view status) {
   notify("STOPPING=1", status);
+}
+
+void notify_status(std::string_view status) {
+#ifdef GIGENT_HAVE_LIBSYSTEMD
+  std::string line(status.substr(0, status.find('\n')));
+  sd_notify(0, ("STATUS=" + line).c_str());
+#else
+  (void)status;
+#endif
+}
+
+void notify_watchdog() {
+#ifdef GIGENT_HAVE_LIBSYSTEMD
+  sd_notify(0, "WATCHDOG=1");
+#endif
+}
+
+std::optional<std::chrono::microseconds> watchdog_timeout() {
+#ifdef GIGENT_HAVE_LIBSYSTEMD
+  std::uint64_t usec = 0;
+  // WATCHDOG_USEC stays in the environment (unset_environment 0): the daemon starts no children.
+  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) return std::chrono::microseconds(usec);
+#endif
+  return std::nullopt;
 }
 
 bool writes_to_journal(std::FILE* stream) {

@@ -13,6 +13,7 @@ void StatusRegistry::record_success(const std::string& loop) {
   std::lock_guard lock(mutex_);
   auto& s = loops_[loop];
   s.last_success = std::chrono::system_clock::now();
+  s.failing_since.reset();
   s.successes++;
 }
 
@@ -20,6 +21,7 @@ void StatusRegistry::record_failure(const std::string& loop, const std::string& 
   std::lock_guard lock(mutex_);
   auto& s = loops_[loop];
   s.last_failure = std::chrono::system_clock::now();
+  if (!s.failing_since) s.failing_since = s.last_failure;
   s.last_error = error;
   s.failures++;
 }
@@ -27,6 +29,17 @@ void StatusRegistry::record_failure(const std::string& loop, const std::string& 
 void StatusRegistry::set_problems(const std::string& loop, std::vector<std::string> problems) {
   std::lock_guard lock(mutex_);
   loops_[loop].problems = std::move(problems);
+}
+
+void StatusRegistry::expect_progress(const std::string& loop, std::optional<std::chrono::milliseconds> within) {
+  const auto now = std::chrono::system_clock::now();
+  std::lock_guard lock(mutex_);
+  auto& s = loops_[loop];
+  s.last_progress = now;
+  if (within)
+    s.progress_deadline = now + *within;
+  else
+    s.progress_deadline.reset();
 }
 
 LoopStatus StatusRegistry::get(const std::string& loop) const {

@@ -126,6 +126,11 @@ struct BackendSection {
   std::string url;  // empty: GIGENT_API_URL, then http://localhost:3000
 };
 
+// GET /healthz, /metrics and /status on this address ("HOST:PORT"); empty: off.
+struct ObservabilitySection {
+  std::string listen;
+};
+
 struct Config {
   std::string path;  // the file it was loaded from (absolute)
   AgentSection agent;
@@ -137,6 +142,7 @@ struct Config {
   HeartbeatSection heartbeat;
   LoggingSection logging;
   BackendSection backend;
+  ObservabilitySection observability;
 };
 
 enum class Severity {

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "common/fs.h"
+#include "common/listen_address.h"
 #include "common/text.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -27,7 +28,7 @@ namespace gigent::config {
 namespace {
 
 const std::vector<std::string_view> kRootKeys = {"agent",    "owner",     "gigs",    "runtime", "execution",
-                                                 "delivery", "heartbeat", "logging", "backend"};
+                                                 "delivery", "heartbeat", "logging", "backend", "observability"};
 const std::vector<std::string_view> kAgentKeys = {"name", "description", "category", "tags", "avatar_url"};
 const std::vector<std::string_view> kOwnerKeys = {"wallet"};
 const std::vector<std::string_view> kRuntimeKeys = {
@@ -40,6 +41,7 @@ const std::vector<std::string_view> kDeliveryKeys = {"format", "auto_deliver", "
 const std::vector<std::string_view> kHeartbeatKeys = {"enabled", "interval_seconds"};
 const std::vector<std::string_view> kLoggingKeys = {"level", "format"};
 const std::vector<std::string_view> kBackendKeys = {"url"};
+const std::vector<std::string_view> kObservabilityKeys = {"listen"};
 
 // The deployed service takes any agent category and defaults it to `general`,
 // so any category loads; one that is not a gig category buyers browse by gets
@@ -201,6 +203,22 @@ void read_backend(Reader& in, const Section& root, BackendSection& out) {
   in.read_url(*backend, "url", out.url);
 }
 
+void read_observability(Reader& in, const Section& root, ObservabilitySection& out) {
+  const auto section = in.child_section(root, "observability", kObservabilityKeys, false, "a mapping with `listen`");
+  if (!section) return;
+  std::string listen;
+  in.read_string(*section, "listen", listen, {.expected = "HOST:PORT, such as 127.0.0.1:9464"});
+  listen = trim(listen);
+  if (listen.empty()) return;
+  std::string error;
+  if (!parse_listen_address(listen, error)) {
+    in.add(in.value_position(*section->find("listen")), section->field("listen"),
+           quote_for_message(listen) + ": " + error);
+    return;
+  }
+  out.listen = listen;
+}
+
 // Parses `source` and walks the schema.
 void read_document(Reader& in, std::string_view source, const LoadOptions& options, const EnvLookup& env,
                    Config& config) {
@@ -234,6 +252,7 @@ void read_document(Reader& in, std::string_view source, const LoadOptions& optio
   read_heartbeat(in, *root, config.heartbeat);
   read_logging(in, *root, config.logging);
   read_backend(in, *root, config.backend);
+  read_observability(in, *root, config.observability);
 }
 
 }  // namespace

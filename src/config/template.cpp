@@ -176,6 +176,12 @@ backend:
   # Empty: GIGENT_API_URL from the environment, else http://localhost:3000.
   # E.g. url: ${GIGENT_API_URL:-https://api.gigent.example}
   url: ""
+
+# --- Health and metrics for operators (optional) ------------------------------
+observability:
+  # HOST:PORT serving GET /healthz, /metrics (Prometheus) and /status; empty: off.
+  # `run --listen` overrides it. E.g. listen: "127.0.0.1:9464"
+  listen: ""
 )YAML";
 
 }  // namespace

@@ -6,24 +6,32 @@
 #include <filesystem>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "boot/boot.h"
 #include "common/file_clock.h"
+#include "common/listen_address.h"
 #include "common/log.h"
 #include "common/service_notify.h"
 #include "common/time_format.h"
 #include "engine/budget.h"
 #include "engine/dispatcher.h"
+#include "engine/health.h"
 #include "engine/intake.h"
 #include "engine/journal.h"
 #include "engine/lock_file.h"
 #include "engine/order_processor.h"
 #include "engine/reconcile.h"
+#include "engine/service_monitor.h"
 #include "engine/state_file.h"
 #include "engine/worker_pool.h"
 #include "executor/llm_provider.h"
 #include "heartbeat/heartbeat.h"
 #include "listener/poll_loop.h"
 #include "listener/poller.h"
+#include "metrics/metrics.h"
+#include "metrics/runtime_metrics.h"
+#include "observability/endpoint.h"
 
 namespace gigent::engine {
 
@@ -67,16 +75,30 @@ struct Engine::Impl {
   std::unique_ptr<StateFile> state_file;
   std::unique_ptr<Journal> journal;
   std::unique_ptr<Budget> budget;  // over the journal; made with it
-  std::string agent_id;            // set by boot, before any thread that reads it starts
+  // The budget for the /metrics scrape hook, which runs on the endpoint's
+  // thread from before boot: set once the budget exists, never unset.
+  std::atomic<Budget*> budget_for_metrics{nullptr};
+  std::string agent_id;  // set by boot, before any thread that reads it starts
   std::mutex phase_mutex;
   std::string phase = "starting";
+  std::chrono::system_clock::time_point phase_since = started;
+  std::optional<std::chrono::system_clock::time_point> heartbeat_started;  // guarded by phase_mutex
+  std::mutex probe_mutex;
+  JournalProbe journal_probe;
   // Set (under writer_mutex) only while serving orders; workers ask it for a
   // write after each order and may still do so while it is being stopped.
   std::mutex writer_mutex;
   std::unique_ptr<StateFileWriter> writer;
   std::atomic<bool> thread_failed{false};
+  // Declared after everything its handlers read, so it stops before they go.
+  std::unique_ptr<observability::Endpoint> operator_endpoint;
+  int scrape_hook = 0;
 
   int run();
+  bool start_endpoint();
+  HealthReport health();
+  void probe_journal();
+  std::unique_ptr<ServiceMonitor> start_monitor(const WorkerPool& pool);
   int boot(std::optional<Booted>& booted);
   int serve(Booted& booted);
   void poll(marketplace::MarketplaceClient& client, OrderIntake& intake, bool long_poll);
@@ -146,6 +168,7 @@ void Engine::Impl::set_phase(const std::string& p, const WorkerPool* pool) {
   {
     std::lock_guard lock_phase(phase_mutex);
     phase = p;
+    phase_since = std::chrono::system_clock::now();
   }
   state_file->write(snapshot(pool));  // `status` sees phase changes at once, not at the next tick
 }
@@ -187,6 +210,7 @@ int Engine::Impl::run() {
       return kExitBootFailed;
   }
   state_file = std::make_unique<StateFile>(paths.state);
+  if (!start_endpoint()) return kExitBootFailed;
   int code = kExitFailure;
   try {
     set_phase("booting");
@@ -198,7 +222,94 @@ int Engine::Impl::run() {
     code = kExitFailure;
   }
   set_phase("stopped");
+  if (scrape_hook != 0) metrics::remove_scrape_hook(scrape_hook);
   return code;
+}
+
+// Before boot, so that an address in use stops the daemon before it registers
+// anything, and /healthz answers (503, booting) while boot waits for the backend.
+bool Engine::Impl::start_endpoint() {
+  if (options.listen.empty()) return true;
+  std::string error;
+  auto address = parse_listen_address(options.listen, error);
+  try {
+    if (!address) throw std::runtime_error(error);
+    operator_endpoint = std::make_unique<observability::Endpoint>(
+        *address, observability::Sources{[this] { return health(); }, options.status_json});
+    operator_endpoint->start();
+  } catch (const std::exception& e) {
+    log->error(
+        "cannot serve /healthz and /metrics on {}: {}; choose a free address in observability.listen (or "
+        "--listen), or leave it empty",
+        options.listen, e.what());
+    operator_endpoint.reset();
+    return false;
+  }
+  scrape_hook = metrics::add_scrape_hook([this] {
+    for (const auto& check : health().checks) metrics::set_health_check(check.name, check.ok);
+    if (Budget* spent = budget_for_metrics.load()) {
+      try {
+        metrics::runtime_metrics().budget_tokens_used_today.Set(spent->today()["tokens"].get<double>());
+      } catch (const std::exception&) {
+        // The journal cannot be read now: the gauge keeps its last value and
+        // the journal health check says why.
+      }
+    }
+  });
+  log->info("serving /healthz, /metrics and /status on http://{}:{}", address->host, operator_endpoint->port());
+  return true;
+}
+
+HealthReport Engine::Impl::health() {
+  HealthInputs in;
+  in.now = std::chrono::system_clock::now();
+  {
+    std::lock_guard lock_phase(phase_mutex);
+    in.phase = phase;
+    in.phase_since = phase_since;
+    in.heartbeat_started = heartbeat_started;
+  }
+  in.heartbeat_enabled = config.heartbeat.enabled;
+  in.heartbeat_interval = std::chrono::seconds(config.heartbeat.interval_seconds);
+  in.heartbeat = status.get("heartbeat");
+  in.poller = status.get(listener::PollLoop::kStatusEntry);
+  {
+    std::lock_guard lock(probe_mutex);
+    in.journal = journal_probe;
+  }
+  return evaluate_health(in);
+}
+
+void Engine::Impl::probe_journal() {
+  std::string error;
+  try {
+    journal->probe_write();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  std::lock_guard lock(probe_mutex);
+  if (error.empty()) {
+    journal_probe = {};
+    return;
+  }
+  if (journal_probe.ok) journal_probe.failing_since = std::chrono::system_clock::now();
+  journal_probe.ok = false;
+  journal_probe.error = error;
+}
+
+std::unique_ptr<ServiceMonitor> Engine::Impl::start_monitor(const WorkerPool& pool) {
+  MonitorHooks hooks;
+  hooks.probe_journal = [this] { probe_journal(); };
+  hooks.health = [this] { return health(); };
+  hooks.activity = [this, &pool] {
+    return fmt::format("taking orders: {} in flight, {} delivered, {} given up", pool.busy(), counters.delivered.load(),
+                       counters.poison.load());
+  };
+  hooks.draining = [this] {
+    std::lock_guard lock_phase(phase_mutex);
+    return phase == "draining";
+  };
+  return std::make_unique<ServiceMonitor>(std::move(hooks));
 }
 
 // Boot steps 1-6: journal, LLM provider, credentials, the agent check, gigs.
@@ -212,6 +323,7 @@ int Engine::Impl::boot(std::optional<Booted>& booted) {
   try {
     journal = std::make_unique<Journal>(paths.journal);
     budget = std::make_unique<Budget>(config.execution, *journal, daemon_wall_clock());
+    budget_for_metrics = budget.get();
   } catch (const JournalError& e) {
     if (e.complete())
       log->error("{}", e.what());
@@ -260,9 +372,12 @@ int Engine::Impl::serve(Booted& booted) {
   marketplace::Endpoint endpoint{options.backend_url, booted.credentials.api_key};
   endpoint.reload_key = boot::key_reloader(paths.credentials, booted.credentials.agent_id);
   std::optional<heartbeat::HeartbeatThread> heartbeat;
-  if (config.heartbeat.enabled)
+  if (config.heartbeat.enabled) {
     heartbeat.emplace(endpoint, agent_id, std::chrono::seconds(config.heartbeat.interval_seconds), status,
                       [this](const std::string& what) { on_thread_failure(what); });
+    std::lock_guard lock_phase(phase_mutex);
+    heartbeat_started = std::chrono::system_clock::now();
+  }
   marketplace::MarketplaceClient client(endpoint, &shutdown);
   OrderProcessor processor(config, agent_id, endpoint, *booted.provider, *journal, *budget, counters, hard_stop);
   WorkerPool pool(config.runtime.max_concurrent_orders);
@@ -284,6 +399,7 @@ int Engine::Impl::serve(Booted& booted) {
     ~StopWriter() { impl.stop_state_writer(); }
   } stop_writer{*this};
   log_online(booted, long_poll);
+  auto monitor = start_monitor(pool);  // stops after the drain, before the pool goes
 
   int exit_code = kExitOk;
   try {

@@ -3,8 +3,11 @@
 // shutdown. engine.cpp wires the steps; each lives in its own file (boot/,
 // listener/poll_loop, engine/intake, dispatcher, reconcile, state_file). One Cancellation (shutdown) stops polling;
 // heartbeats go on until in-flight orders are done; a second signal (hard_stop) cuts everything.
+#include <functional>
 #include <memory>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "common/cancel.h"
 #include "common/status_registry.h"
@@ -24,6 +27,11 @@ enum ExitCode : int {
 
 struct RunOptions {
   std::string backend_url;  // resolved: --url, GIGENT_API_URL, backend.url, default
+  // GET /healthz, /metrics and /status on this address (`run --listen`, else
+  // observability.listen); empty: off. Checked by the config loader.
+  std::string listen;
+  // What GET /status answers: the report of `gigent-runtime status --json`.
+  std::function<nlohmann::json()> status_json;
 };
 
 class Engine {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -270,6 +271,15 @@ int Journal::write(const JobRecord& r, const std::string& insert_verb) {
                "?, ?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   return run_or_throw(s, "cannot record order " + r.order_id + " in " + path_);
+}
+
+void Journal::probe_write() {
+  std::lock_guard lock(mutex_);
+  // Its own one-row table: the probe never touches an order's record.
+  exec("CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL)");
+  Statement s(prepared("INSERT OR REPLACE INTO health_probe (id, checked_at) VALUES (1, ?)"));
+  s.bind_int64(1, static_cast<std::int64_t>(std::time(nullptr)));
+  run_or_throw(s, "cannot write to " + path_);
 }
 
 void Journal::forget(const std::string& order_id) {

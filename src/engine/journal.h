@@ -126,6 +126,9 @@ class Journal {
   // Every record in one of `states`; a failed read throws JournalError, never
   // returns a partial list.
   std::vector<JobRecord> in_states(const std::vector<JobState>& states);
+  // One small durable write, for /healthz: throws JournalError when the
+  // journal cannot be written now (full disk, read-only file system).
+  void probe_write();
   // Appends one call's usage (durable when it returns). Called once per
   // answer received, before the answer's result is recorded: a crash between
   // the two costs a second call, which is then counted too, as it was paid.

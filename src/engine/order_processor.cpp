@@ -9,6 +9,7 @@
 #include "engine/order_work.h"
 #include "executor/prompt.h"
 #include "marketplace/retry.h"
+#include "metrics/runtime_metrics.h"
 
 namespace gigent::engine {
 
@@ -236,6 +237,7 @@ void OrderProcessor::process(const nlohmann::json& order, std::chrono::microseco
   auto log = logger();
   const std::string id = marketplace::string_field(order, "id");
   if (!check_id(id)) return;
+  metrics::OrderInFlight in_flight;
   marketplace::MarketplaceClient& client = client_for_this_thread();
   try {
     JobRecord record = journal_.get_or_new(id);
@@ -356,6 +358,7 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
       record.last_error.clear();
       journal_.put(record);
       counters_.delivered++;
+      metrics::count_order(metrics::OrderOutcome::Delivered);
       log->info("order {} delivered (runtime {:.2f} ms outside the LLM call)", record.order_id,
                 runtime_ms_outside_llm());
       return;
@@ -363,6 +366,7 @@ void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRe
       record.state = JobState::Closed;
       record.last_error = outcome.error;
       journal_.put(record);
+      metrics::count_order(metrics::OrderOutcome::Cancelled);
       log->info("order {} was closed by the buyer before delivery ({})", record.order_id, outcome.error);
       return;
     case delivery::DeliveryOutcome::Failed:
@@ -398,6 +402,7 @@ void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord r
   const std::string why =
       for_buyer.empty() ? "the AI provider failed (" + std::string(reason.substr(0, 300)) + ")" : for_buyer;
   if (action == config::FailedOrderAction::Leave) {
+    metrics::count_order(metrics::OrderOutcome::Failed);
     if (!for_buyer.empty()) {
       auto told = client.post_message(
           record.order_id, agent_id_,
@@ -413,6 +418,10 @@ void OrderProcessor::give_up(marketplace::MarketplaceClient& client, JobRecord r
   std::string status = current.ok() ? marketplace::string_field(current.body, "status") : "";
   std::string target = (action == config::FailedOrderAction::Reject && status == "pending") ? "rejected" : "cancelled";
   auto changed = client.set_order_status(record.order_id, target, agent_id_);
+  // An order the marketplace did not close stays open: it counts as failed.
+  metrics::count_order(!changed.ok()          ? metrics::OrderOutcome::Failed
+                       : target == "rejected" ? metrics::OrderOutcome::Rejected
+                                              : metrics::OrderOutcome::Cancelled);
   if (!changed.ok())
     log->warn("order {}: could not mark it {}: {}", record.order_id, target, changed.error);
   else

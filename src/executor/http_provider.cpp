@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/time_format.h"
 #include "common/utf8.h"
+#include "metrics/runtime_metrics.h"
 
 namespace gigent::executor {
 
@@ -36,6 +37,13 @@ std::string describe_http_failure(int status, const ApiError& error) {
   if (!error.code.empty() && error.code != error.type) text += " (" + error.code + ")";
   if (!error.message.empty()) text += ": " + error.message;
   return text;
+}
+
+// A bounded label for a retry: the provider's own error types are many and its to choose.
+std::string retry_reason(int status, const std::string& type) {
+  if (status != 0 && (status < 200 || status >= 300)) return "http_" + std::to_string(status);
+  if (status != 0) return "invalid_response";
+  return type == "timeout" ? "timeout" : "connection_error";
 }
 
 }  // namespace
@@ -136,6 +144,21 @@ void HttpLlmProvider::fail(std::string message, bool retryable, int status, std:
 }
 
 LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellation& cancel) {
+  // Timed with the real clock: the metric is wall time even when tests inject a clock.
+  const auto started = std::chrono::steady_clock::now();
+  struct ObserveCall {
+    const HttpLlmProvider& provider;
+    std::chrono::steady_clock::time_point started;
+    ~ObserveCall() {
+      metrics::observe_llm_call(provider.name(), provider.execution_.model, std::chrono::steady_clock::now() - started);
+    }
+  } observe{*this, started};
+  LlmResult result = complete_with_retries(request, cancel);
+  metrics::count_llm_tokens(name(), execution_.model, result.usage.input_tokens, result.usage.output_tokens);
+  return result;
+}
+
+LlmResult HttpLlmProvider::complete_with_retries(const LlmRequest& request, const Cancellation& cancel) {
   const auto started = clock_.now();
   const http::ClientRequest wire_request = build_request(request);
   const int max_retries = std::max(0, execution_.max_retries);
@@ -202,6 +225,7 @@ LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellatio
            true, last_status, last_type, attempts);
     }
     const auto wait = requested_wait ? *requested_wait : backoff_delay(retries_so_far, jitter_());
+    metrics::count_llm_retry(name(), retry_reason(last_status, last_type));
     logger->warn("{} call failed: {}; retry {}/{} in {}", name(), without_key(last_failure), retries_so_far + 1,
                  max_retries, human_duration(wait));
     if (!sleeper_.sleep_for(wait, cancel)) {

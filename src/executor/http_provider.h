@@ -62,6 +62,8 @@ class HttpLlmProvider : public LlmProvider {
   http::ClientRequest base_request(const std::string& url) const;
 
  private:
+  // complete() without the metrics it records around the call.
+  LlmResult complete_with_retries(const LlmRequest& request, const Cancellation& cancel);
   std::string without_key(const std::string& text) const;
   [[noreturn]] void fail(std::string message, bool retryable, int status, std::string type, int attempts) const;
 

@@ -2,6 +2,7 @@
 
 #include "common/backoff.h"
 #include "common/log.h"
+#include "metrics/runtime_metrics.h"
 
 namespace gigent::heartbeat {
 
@@ -22,6 +23,7 @@ bool HeartbeatLoop::beat_once() {
   auto result = client_.heartbeat(agent_id_);
   if (result.ok()) {
     status_.record_success(kLoop);
+    metrics::set_heartbeat_success(std::chrono::system_clock::now());
     bool was_failing = before.last_failure && (!before.last_success || *before.last_failure > *before.last_success);
     if (was_failing)
       log->info("heartbeat recovered");

@@ -13,6 +13,13 @@ std::shared_ptr<spdlog::logger> logger() {
   static auto log = log::get("poller");
   return log;
 }
+
+// How much longer than its own wait a step may take before /healthz calls the
+// loop stuck: a slow but working backend must never look stuck.
+constexpr std::chrono::milliseconds kStepMargin{60000};
+// Claiming an order or reconciling the journal makes several backend calls,
+// each retried a few times with a timeout of its own.
+constexpr std::chrono::milliseconds kSlowStep{300000};
 }  // namespace
 
 PollLoop::PollLoop(marketplace::MarketplaceClient& client, std::string agent_id, OrderSink& sink,
@@ -24,10 +31,17 @@ PollLoop::PollLoop(marketplace::MarketplaceClient& client, std::string agent_id,
       options_(std::move(options)),
       last_housekeeping_(std::chrono::steady_clock::now()) {}
 
+void PollLoop::expect_step(std::chrono::milliseconds step) {
+  status_.expect_progress(kStatusEntry, step + kStepMargin);
+}
+
 void PollLoop::run(const Cancellation& shutdown) {
   while (!shutdown.cancelled()) {
+    // Waiting for a worker has no deadline of its own: the workers' calls have theirs.
+    status_.expect_progress(kStatusEntry, std::nullopt);
     sink_.wait_for_free_worker(shutdown);
     if (shutdown.cancelled()) break;
+    expect_step(kSlowStep);
     maybe_housekeeping();
     if (listed_.empty()) {
       if ((!pages_ || pages_->done()) && start_pass(shutdown) == Step::Stop) break;
@@ -35,6 +49,7 @@ void PollLoop::run(const Cancellation& shutdown) {
     }
     if (take_listed(shutdown) == Step::Stop) break;
   }
+  status_.expect_progress(kStatusEntry, std::nullopt);
   status_.set_state(kStatusEntry, "stopped");
 }
 
@@ -60,7 +75,9 @@ PollLoop::Step PollLoop::start_pass(const Cancellation& shutdown) {
     bool go_on = options_.long_poll_seconds > 0 ? !spin_risk : more_may_wait;
     if (!go_on) {
       status_.set_state(kStatusEntry, "sleeping");
-      if (!shutdown.wait_for(jittered(options_.interval, 0.1))) return Step::Stop;
+      const auto pause = jittered(options_.interval, 0.1);
+      expect_step(pause);
+      if (!shutdown.wait_for(pause)) return Step::Stop;
     }
     page_limit_ = std::min(OrderPages::kMaxPage, pages_->page_limit() * 2);  // grow back after a too-large page
   }
@@ -74,6 +91,7 @@ PollLoop::Step PollLoop::start_pass(const Cancellation& shutdown) {
 PollLoop::Step PollLoop::fetch_page(const Cancellation& shutdown) {
   bool waits = options_.long_poll_seconds > 0 && pass_listed_ == 0 && pass_unreadable_.empty();
   status_.set_state(kStatusEntry, waits ? "waiting for orders (long-poll)" : "polling");
+  expect_step(std::chrono::seconds(waits ? options_.long_poll_seconds : 0) + client_.endpoint().timeout);
   auto page = pages_->next(taken_since_page_);
   taken_since_page_ = 0;
   if (shutdown.cancelled()) return Step::Stop;
@@ -86,6 +104,7 @@ PollLoop::Step PollLoop::fetch_page(const Cancellation& shutdown) {
         failures_++);
     logger()->warn(failure_message("poll", page.error, delay, before.last_success));
     status_.set_state(kStatusEntry, "backing off");
+    expect_step(delay);
     pages_.reset();  // the next pass starts over, without a further pause
     return shutdown.wait_for(delay) ? Step::Continue : Step::Stop;
   }
@@ -101,6 +120,7 @@ PollLoop::Step PollLoop::fetch_page(const Cancellation& shutdown) {
 // of the loop) before the next page is read.
 PollLoop::Step PollLoop::take_listed(const Cancellation& shutdown) {
   while (!listed_.empty() && !shutdown.cancelled() && sink_.has_free_worker()) {
+    expect_step(kSlowStep);
     nlohmann::json order = std::move(listed_.front());
     listed_.pop_front();
     switch (sink_.take(order)) {
@@ -114,6 +134,7 @@ PollLoop::Step PollLoop::take_listed(const Cancellation& shutdown) {
         listed_.clear();
         pages_.reset();
         status_.set_state(kStatusEntry, "paused");
+        expect_step(options_.interval * 2);
         return shutdown.wait_for(jittered(options_.interval, 0.1)) ? Step::Continue : Step::Stop;
     }
   }

@@ -55,6 +55,8 @@ class PollLoop {
 
  private:
   enum class Step { Continue, Stop };
+  // Tells /healthz the loop is at work and how long its next step may take.
+  void expect_step(std::chrono::milliseconds step);
   void maybe_housekeeping();
   Step start_pass(const Cancellation& shutdown);
   Step fetch_page(const Cancellation& shutdown);

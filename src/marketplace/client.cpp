@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "metrics/runtime_metrics.h"
+
 namespace gigent::marketplace {
 
 MarketplaceClient::MarketplaceClient(Endpoint endpoint, std::shared_ptr<http::Transport> transport)
@@ -66,6 +68,7 @@ ApiResult MarketplaceClient::call_once(const std::string& method, const std::str
     result.error = raw.error;
     result.cancelled = raw.cancelled;
     result.too_large = raw.too_large;
+    if (!raw.cancelled) metrics::count_backend_error(method, path, 0);  // a shutdown is no backend error
     return result;
   }
   result.status = raw.response.status;
@@ -80,6 +83,7 @@ ApiResult MarketplaceClient::call_once(const std::string& method, const std::str
     result.error = "HTTP " + std::to_string(result.status) + ": unexpected response (" + result.body.type_name() +
                    ", not a JSON object)";
   }
+  if (!result.ok()) metrics::count_backend_error(method, path, result.status);
   return result;
 }
 

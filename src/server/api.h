@@ -59,6 +59,9 @@ class Api {
   // requests finish and stops the pools (before Server::stop).
   void shutdown();
 
+  // Order list requests waiting for an order now (for /metrics; no database access).
+  std::size_t parked_long_polls();
+
   struct Waiter;
 
  private:

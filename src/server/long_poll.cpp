@@ -35,6 +35,11 @@ void Api::park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply
   if (!store_.list_orders(waiter->filter).empty()) expire(waiter);
 }
 
+std::size_t Api::parked_long_polls() {
+  std::lock_guard lock(waiters_mutex_);
+  return waiters_.size();
+}
+
 void Api::expire(const std::shared_ptr<Waiter>& waiter) {
   {
     std::lock_guard lock(waiters_mutex_);

@@ -12,6 +12,7 @@
 
 #include "llm_emulator.h"
 #include "support/agent_fixture.h"
+#include "support/json_client.h"
 #include "support/process.h"
 
 using namespace gigent;
@@ -57,9 +58,10 @@ class RuntimeBudget : public ::testing::Test {
   std::map<std::string, std::string> clock_env() const { return {{"GIGENT_TEST_CLOCK_FILE", dir.file("clock")}}; }
   void set_clock(const char* unix_seconds) { std::ofstream(dir.file("clock")) << unix_seconds << "\n"; }
 
-  std::unique_ptr<ChildProcess> start_runtime() {
+  std::unique_ptr<ChildProcess> start_runtime(const std::vector<std::string>& extra_args = {}) {
     SpawnOptions options;
     options.args = {"run", "-c", config_path(), "-u", server.url()};
+    options.args.insert(options.args.end(), extra_args.begin(), extra_args.end());
     options.env = clock_env();
     options.unset_env = {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GIGENT_API_URL"};
     auto child = std::make_unique<ChildProcess>(build_path("gigent-runtime"), options, dir.path());
@@ -138,9 +140,17 @@ TEST_F(RuntimeBudget, AUsedUpDayLeavesNewOrdersPendingAcrossARestartUntilTheNext
   ASSERT_EQ(stop_runtime(*runtime), 0) << runtime->output();
   EXPECT_EQ(runtime->output().find("order " + second + ": asking"), std::string::npos) << runtime->output();
 
-  // The spend is in the journal: a restarted daemon still refuses today.
-  auto restarted = start_runtime();
+  // The spend is in the journal: a restarted daemon still refuses today,
+  // and its /metrics says how much was used.
+  const std::uint16_t port = free_tcp_port();
+  auto restarted = start_runtime({"--listen", "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(restarted->wait_for_output("new orders stay pending", 60s)) << restarted->output();
+  json_http::Client metrics("http://127.0.0.1:" + std::to_string(port));
+  const std::string exposition = metrics.get("/metrics").raw;
+  const std::string series = "\ngigent_runtime_budget_tokens_used_today ";
+  const auto at = exposition.find(series);
+  ASSERT_NE(at, std::string::npos) << exposition;
+  EXPECT_EQ(std::stoll(exposition.substr(at + series.size())), status["budget"]["tokens"].get<long long>());
   EXPECT_EQ(status_of(second), "pending");
   EXPECT_EQ(emulator.requests(), 1);
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/listen_address.h"
 #include "config/config.h"
 #include "config/interpolate.h"
 #include "support/process.h"
@@ -974,6 +975,44 @@ TEST(ConfigEnums, ToString) {
   EXPECT_EQ(to_string(FailedOrderAction::Leave), "leave");
   EXPECT_EQ(to_string(FailedOrderAction::Reject), "reject");
   EXPECT_EQ(to_string(FailedOrderAction::Cancel), "cancel");
+}
+
+// --- observability.listen ------------------------------------------------------
+
+TEST(ConfigObservability, ListenIsOffByDefaultAndReadWhenSet) {
+  EXPECT_EQ(load_with_env(kValid).config.observability.listen, "");
+  for (const char* address : {"127.0.0.1:9464", "[::1]:9464", ":9464", "localhost:0"}) {
+    const LoadResult result = load_with_env(kValid + "observability:\n  listen: \"" + address + "\"\n");
+    ASSERT_TRUE(result.ok()) << address << ": " << all_messages(result);
+    EXPECT_EQ(result.config.observability.listen, address);
+  }
+}
+
+TEST(ConfigObservability, ListenAddressesAreSplitIntoAnIpAndAPort) {
+  std::string error;
+  auto v6 = parse_listen_address("[::1]:9464", error);
+  ASSERT_TRUE(v6) << error;
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 9464);
+  auto all = parse_listen_address(":80", error);
+  ASSERT_TRUE(all) << error;
+  EXPECT_EQ(all->host, "0.0.0.0");
+  EXPECT_EQ(parse_listen_address("localhost:1", error)->host, "127.0.0.1");
+}
+
+TEST(ConfigObservability, AnAddressThatCannotBeListenedOnIsAnErrorAtItsValue) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"9464", "HOST:PORT"},
+      {"127.0.0.1:http", "the port must be a number"},
+      {"127.0.0.1:70000", "the port must be a number"},
+      {"::1:9464", "in brackets"},
+      {"example.com:9464", "must be an IP address"},
+  };
+  for (const auto& [address, message] : cases) {
+    const LoadResult result = load_with_env(kValid + "observability:\n  listen: \"" + address + "\"\n");
+    EXPECT_EQ(positions(result), (std::vector<std::string>{"12:11: observability.listen"})) << address;
+    EXPECT_NE(all_messages(result).find(message), std::string::npos) << all_messages(result);
+  }
 }
 
 }  // namespace

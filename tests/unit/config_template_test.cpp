@@ -48,6 +48,7 @@ TEST(ConfigTemplate, ShowsEveryField) {
       {"heartbeat", {"enabled", "interval_seconds"}},
       {"logging", {"level", "format"}},
       {"backend", {"url"}},
+      {"observability", {"listen"}},
   };
   for (const auto& [section, keys] : sections) {
     ASSERT_TRUE(root[section].IsMap()) << section;
