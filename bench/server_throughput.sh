@@ -5,12 +5,14 @@
 # and drives it with wrk at 64 and 16 connections.
 #
 #   BUILD_DIR=build bash bench/server_throughput.sh
+#   STORE=postgres BUILD_DIR=build scripts/with-postgres.sh bash bench/server_throughput.sh
 # wrk runs on the same machine, so by default the server gets half the cores
 # (THREADS=nproc/2) and wrk the rest: on 2 cores, two server threads and two
 # wrk threads time-slice each other and the tail latency shows the scheduler.
 #
 #   env: BUILD_DIR (default build), DURATION (10s), THREADS (server threads, default nproc/2),
-#        AGENTS (1000), ORDERS (100000), CONNECTIONS ("64 16")
+#        AGENTS (1000), ORDERS (100000), CONNECTIONS ("64 16"), STORE (sqlite, or postgres
+#        for a fresh database on the cluster in GIGENT_TEST_POSTGRES_URL)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD_DIR=${BUILD_DIR:-build}
@@ -27,27 +29,30 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 
 work=$(mktemp -d)
 server_pid=""
+source "$here/store_url.sh"
 cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid"
     wait "$server_pid" || true
   fi
+  drop_bench_db
   rm -rf "$work"
 }
 trap cleanup EXIT
+bench_db "$work"
 
 echo "== machine"
-echo "nproc: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "nproc: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg), store: ${STORE:-sqlite}"
 grep -m1 'model name' /proc/cpuinfo | sed 's/^model name\s*:\s*/cpu: /' || true
 echo "server threads: $THREADS, wrk: 2 threads, $DURATION per run"
 
 echo "== seeding $AGENTS agents and $ORDERS orders"
 seed_start=$(date +%s.%N)
-"$BIN" --db "$work/bench.db" --seed-agents "$AGENTS" --seed-orders "$ORDERS" --seed-keys-out "$work/keys.txt"
+"$BIN" --db "$db" --seed-agents "$AGENTS" --seed-orders "$ORDERS" --seed-keys-out "$work/keys.txt"
 echo "seeded in $(echo "$(date +%s.%N) - $seed_start" | bc) s"
 read -r seller key < <(head -n 1 "$work/keys.txt")
 
-"$BIN" --port 0 --db "$work/bench.db" --threads "$THREADS" --log-level warn >"$work/out.txt" 2>"$work/err.txt" &
+"$BIN" --port 0 --db "$db" --threads "$THREADS" --log-level warn >"$work/out.txt" 2>"$work/err.txt" &
 server_pid=$!
 for _ in $(seq 100); do
   grep -q "listening on" "$work/out.txt" 2>/dev/null && break
@@ -58,7 +63,9 @@ url=$(sed -n 's/^gigent-server listening on //p' "$work/out.txt")
 
 pending_path="/api/orders?agent_id=$seller&role=seller&status=pending"
 echo "== pending query plan"
-if command -v sqlite3 >/dev/null; then
+if [ "${STORE:-sqlite}" = postgres ]; then
+  echo "(PostgreSQL: see EXPLAIN in psql)"
+elif command -v sqlite3 >/dev/null; then
   sqlite3 "$work/bench.db" "EXPLAIN QUERY PLAN SELECT o.*, g.title AS gig_title, b.name AS buyer_name, s.name AS seller_name FROM orders o LEFT JOIN gigs g ON g.id = o.gig_id LEFT JOIN agents b ON b.id = o.buyer_id LEFT JOIN agents s ON s.id = o.seller_id WHERE o.seller_id = '$seller' AND o.status IN ('pending') ORDER BY o.created_at DESC, o.rowid DESC LIMIT 20 OFFSET 0;"
 else
   echo "(sqlite3 CLI not installed)"

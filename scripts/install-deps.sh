@@ -4,20 +4,21 @@
 #   scripts/install-deps.sh          build + test + demo
 #   scripts/install-deps.sh --ci     also clang-16 (fuzzing), the lint tools, lintian and
 #                                    systemd-analyze for the package check, chromium for the
-#                                    browser test of the marketplace page, and promtool
-#                                    (package prometheus) for the metrics checks
+#                                    browser test of the marketplace page, promtool (package
+#                                    prometheus) for the metrics checks, and the PostgreSQL server
+#                                    for the suite's PostgreSQL run (scripts/with-postgres.sh)
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ccache git curl jq
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
-  libspdlog-dev libfmt-dev libsqlite3-dev sqlite3 libboost1.81-dev
+  libspdlog-dev libfmt-dev libsqlite3-dev sqlite3 libpq-dev libboost1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev json-schema-test-suite
   libsystemd-dev prometheus-cpp-dev help2man file
 )
 if [[ "${1:-}" == "--ci" || "${1:-}" == "--all" ]]; then
   packages+=(clang-16 libclang-rt-16-dev clang-format clang-tidy wrk hyperfine valgrind
-             lintian systemd chromium prometheus)
+             lintian systemd chromium prometheus postgresql)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -16,7 +16,6 @@
 #include "common/service_notify.h"
 #include "gigent/version.h"
 #include "http/server.h"
-#include "metrics/metrics.h"
 #include "server/api.h"
 #include "server/observability.h"
 #include "server/seed.h"
@@ -45,12 +44,15 @@ struct Options {
 // Fills `options`; returns an exit code when the process should end here
 // (--help, --version, a bad flag).
 std::optional<int> parse_options(int argc, char** argv, Options& options) {
-  CLI::App app{"gigent-server: the Gigent marketplace REST API on SQLite"};
+  CLI::App app{"gigent-server: the Gigent marketplace REST API on SQLite or PostgreSQL"};
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", options.port, "Port to listen on (0 picks a free one)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  app.add_option("--db", options.db, "SQLite database file (created if missing)")->capture_default_str();
+  app.add_option("--db", options.db,
+                 "SQLite database file (created if missing), or postgresql://user@host:port/dbname for a database "
+                 "several gigent-server processes share")
+      ->capture_default_str();
   app.add_option("--threads", options.threads, "Server threads")->capture_default_str()->check(CLI::Range(1u, 256u));
   app.add_flag("--allow-unauthenticated", options.allow_unauthenticated,
                "Trust agent ids in request bodies like the deployed service (no X-API-Key on writes)");
@@ -153,10 +155,20 @@ gigent::http::ServerOptions http_options(const Options& options) {
   return http;
 }
 
+// The --db value for the log, without a password a PostgreSQL URL may carry.
+std::string shown_db(const std::string& db) {
+  auto scheme = db.find("://");
+  auto at = db.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return db;
+  auto colon = db.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return db;
+  return db.substr(0, colon) + ":***" + db.substr(at);
+}
+
 void announce(const Options& options, const gigent::http::Server& server) {
   auto log = gigent::log::get("server");
   if (options.allow_unauthenticated) log->warn("--allow-unauthenticated: writes trust agent ids in request bodies");
-  log->info("serving {} with {} threads, at most {} connections", options.db, options.threads,
+  log->info("serving {} with {} threads, at most {} connections", shown_db(options.db), options.threads,
             server.max_connections());
   std::string shown_host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::cout << "gigent-server listening on http://" << shown_host << ":" << server.port() << std::endl;
@@ -193,7 +205,7 @@ int serve(gigent::server::Store& store, const Options& options, const sigset_t& 
     std::cerr << "gigent-server: " << e.what() << "\n";
     return 1;
   }
-  int scrape_hook = gigent::server::add_server_gauges(api, server, options.db);
+  gigent::server::ServerGauges gauges(api, server, store, options.db);
   announce(options, server);
   gigent::server::start_watchdog_pings(server);
   int signal_number = wait_for_stop_signal(stop_signals);
@@ -201,7 +213,6 @@ int serve(gigent::server::Store& store, const Options& options, const sigset_t& 
   gigent::service::notify_stopping("stopping");
   api.shutdown();
   server.stop();
-  gigent::metrics::remove_scrape_hook(scrape_hook);
   return 0;
 }
 

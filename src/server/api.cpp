@@ -16,7 +16,10 @@ Api::Api(Store& store, const ApiOptions& options)
     : store_(store),
       options_(options),
       reads_("api-read", options.read_threads),
-      writes_("api-write", options.write_threads) {}
+      writes_("api-write", options.write_threads) {
+  // Orders placed or changed through another process on the same database.
+  store_.set_order_listener([this](const std::vector<std::string>& agent_ids) { wake(agent_ids); });
+}
 
 Api::~Api() {
   shutdown();

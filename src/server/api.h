@@ -76,7 +76,8 @@ class Api {
   http::Response route_orders(const http::Request& request, const std::vector<std::string>& parts, http::Reply& reply,
                               bool& parked);
   void park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply, bool& parked);
-  void notify(const std::vector<std::string>& agent_ids);
+  void notify(const std::vector<std::string>& agent_ids);  // wake() here and in the other processes
+  void wake(const std::vector<std::string>& agent_ids);    // this process's parked long-polls
   void expire(const std::shared_ptr<Waiter>& waiter);
   http::Response orders_page(const OrderFilter& filter);
 

@@ -1,8 +1,11 @@
 #pragma once
-// One pooled SQLite connection of the store: JSON parameters in, rows out as
+// One pooled database connection of the store: JSON parameters in, rows out as
 // JSON objects (or straight as JSON text for the hot list route), every
-// statement prepared once per connection. A Lease borrows one from the Store
-// for a request and gives it back when it goes out of scope.
+// statement prepared once per connection. The store's SQL is written once,
+// with ?1..?n parameters; each engine (sqlite_connection.h,
+// pg_connection.h) runs it and turns its column values into the same JSON.
+// A Lease borrows one from the Store for a request and gives it back when it
+// goes out of scope.
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,42 +16,35 @@
 
 #include "sqlite/statement.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace gigent::server {
 
 using Json = nlohmann::ordered_json;
 
-// Thrown for a SQLite failure; the route boundary turns it into a 500.
+// Thrown for a database failure (either engine); the route boundary turns it
+// into a 500.
 using StoreError = sqlite::Error;
 
 class Connection {
  public:
-  explicit Connection(const std::string& path);
-  ~Connection();
+  virtual ~Connection() = default;
+  Connection() = default;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Runs `sql` with `params` bound to ?1..?n (null, integers, doubles,
   // strings; booleans as 0/1) and returns every row.
-  std::vector<Json> query(std::string_view sql, const std::vector<Json>& params = {});
+  virtual std::vector<Json> query(std::string_view sql, const std::vector<Json>& params = {}) = 0;
   std::optional<Json> query_one(std::string_view sql, const std::vector<Json>& params = {});
   // Like query(), but writes the rows straight out as JSON array text: the hot
   // list endpoint skips building a document only to serialise it.
-  void query_json(std::string& out, std::string_view sql, const std::vector<Json>& params = {});
-  // Runs a statement that returns no rows; returns sqlite3_changes().
-  int execute(std::string_view sql, const std::vector<Json>& params = {});
+  virtual void query_json(std::string& out, std::string_view sql, const std::vector<Json>& params = {}) = 0;
+  // Runs a statement that returns no rows; returns the number of rows changed.
+  virtual int execute(std::string_view sql, const std::vector<Json>& params = {}) = 0;
   // Runs unprepared SQL (schema, pragmas, BEGIN/COMMIT).
-  void exec_script(const std::string& sql);
-  // False while a transaction is open on this connection.
-  bool in_autocommit() const;
-  sqlite3* handle() { return db_; }
-
- private:
-  sqlite3_stmt* prepared(std::string_view sql) { return statements_->get(sql); }
-  sqlite3* db_ = nullptr;
-  std::unique_ptr<sqlite::StatementCache> statements_;
+  virtual void exec_script(const std::string& sql) = 0;
+  // False while a transaction is open on this connection (or its state is
+  // unknown, e.g. a lost server connection).
+  virtual bool in_autocommit() const = 0;
 };
 
 class Store;

@@ -63,6 +63,16 @@ void Api::expire(const std::shared_ptr<Waiter>& waiter) {
 }
 
 void Api::notify(const std::vector<std::string>& agent_ids) {
+  wake(agent_ids);
+  try {
+    store_.announce_orders(agent_ids);
+  } catch (const std::exception& e) {
+    // The change is committed; the other processes' long-polls answer at their deadline.
+    api_logger()->warn("could not announce an order change to other processes: {}", e.what());
+  }
+}
+
+void Api::wake(const std::vector<std::string>& agent_ids) {
   std::vector<std::shared_ptr<Waiter>> woken;
   {
     std::lock_guard lock(waiters_mutex_);
@@ -88,6 +98,7 @@ void Api::notify(const std::vector<std::string>& agent_ids) {
 }
 
 void Api::shutdown() {
+  store_.set_order_listener(nullptr);
   std::vector<std::shared_ptr<Waiter>> all;
   {
     std::lock_guard lock(waiters_mutex_);

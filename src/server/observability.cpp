@@ -1,16 +1,22 @@
 #include "server/observability.h"
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <memory>
 
+#include "common/log.h"
 #include "common/service_notify.h"
 #include "metrics/metrics.h"
 #include "metrics/server_metrics.h"
 #include "server/api.h"
+#include "server/store.h"
 
 namespace gigent::server {
 
 namespace {
+
+constexpr std::chrono::seconds kSizeSampleInterval{15};
 
 std::uintmax_t size_or_zero(const std::string& path) {
   std::error_code ec;
@@ -43,14 +49,32 @@ http::Handler observed_handler(Api& api) {
   };
 }
 
-int add_server_gauges(Api& api, const http::Server& server, const std::string& db_path) {
+ServerGauges::ServerGauges(Api& api, const http::Server& server, Store& store, std::string db_path) {
   auto& m = metrics::server_metrics();
-  return metrics::add_scrape_hook([&api, &server, &m, db_path] {
+  if (store.is_postgres()) {
+    sampler_ = std::jthread([this, &store](const std::stop_token& stop) {
+      std::mutex mutex;
+      std::condition_variable_any wake;
+      while (!stop.stop_requested()) {
+        try {
+          sampled_size_ = store.database_size_bytes();
+        } catch (const std::exception& e) {  // the gauge keeps its last value
+          log::get("server")->debug("database size not sampled: {}", e.what());
+        }
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, stop, kSizeSampleInterval, [] { return false; });
+      }
+    });
+  }
+  hook_ = metrics::add_scrape_hook([this, &api, &server, &m, &store, db_path] {
     m.parked_long_polls.Set(static_cast<double>(api.parked_long_polls()));
     m.open_connections.Set(static_cast<double>(server.open_connections()));
-    m.database_size.Set(static_cast<double>(size_or_zero(db_path) + size_or_zero(db_path + "-wal")));
+    m.database_size.Set(store.is_postgres() ? static_cast<double>(sampled_size_.load())
+                                            : static_cast<double>(size_or_zero(db_path) + size_or_zero(db_path + "-wal")));
   });
 }
+
+ServerGauges::~ServerGauges() { metrics::remove_scrape_hook(hook_); }
 
 void start_watchdog_pings(http::Server& server) {
   auto timeout = service::watchdog_timeout();

@@ -1,10 +1,12 @@
 #include "server/schema.h"
 
-#include "server/migrate.h"
+#include <fmt/format.h>
 
 #include <set>
 #include <string>
 #include <vector>
+
+#include "server/migrate.h"
 
 namespace gigent::server {
 namespace {
@@ -176,6 +178,59 @@ ON CONFLICT(id) DO UPDATE SET name = excluded.name, slug = excluded.slug, descri
  icon = excluded.icon, sort_order = excluded.sort_order;
 )sql";
 
+// The version this build writes. 1: every database before schema_version
+// existed (its shape is told by the columns, see migrate.h); 2: adds
+// schema_version itself.
+constexpr int kSchemaVersion = 2;
+
+// The recorded version, 1 when there is no schema_version table yet. A
+// database written by a newer server is refused rather than half understood.
+void check_version(Connection& conn, bool table_exists) {
+  if (!table_exists) return;
+  auto row = conn.query_one("SELECT MAX(version) AS v FROM schema_version");
+  if (row && (*row)["v"].is_number() && (*row)["v"].get<int>() > kSchemaVersion)
+    throw StoreError(fmt::format("the database has schema version {}, newer than this gigent-server's {}",
+                                 (*row)["v"].get<int>(), kSchemaVersion));
+}
+
+void record_version(Connection& conn) {
+  conn.exec_script("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  conn.exec_script(
+      fmt::format("DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({})", kSchemaVersion));
+}
+
+// A column declaration in PostgreSQL's words: REAL is single precision there
+// (SQLite's is double), text compares byte by byte as in SQLite ("C"), and
+// NOCASE is a case-insensitive ICU collation made below.
+std::string pg_decl(std::string decl) {
+  auto replace_head = [&](const std::string& from, const std::string& to) {
+    if (decl.rfind(from, 0) == 0) decl = to + decl.substr(from.size());
+  };
+  if (decl.find("COLLATE NOCASE") != std::string::npos) {
+    decl.erase(decl.find(" COLLATE NOCASE"), 15);
+    replace_head("TEXT", "TEXT COLLATE nocase");
+  } else {
+    replace_head("TEXT", "TEXT COLLATE \"C\"");
+  }
+  replace_head("REAL", "DOUBLE PRECISION");
+  replace_head("INTEGER", "BIGINT");
+  return decl;
+}
+
+// SQLite's datetime('now'[, modifier]) as the queries use it, same text
+// ("YYYY-MM-DD HH:MM:SS", UTC), so timestamps read alike on both databases.
+constexpr const char* kPgPrelude = R"sql(
+CREATE OR REPLACE FUNCTION datetime(t text, modifier text DEFAULT '0 seconds') RETURNS text
+  LANGUAGE sql STABLE AS
+  $$ SELECT to_char((CASE WHEN t = 'now' THEN now() ELSE t::timestamptz END AT TIME ZONE 'UTC')
+                    + modifier::interval, 'YYYY-MM-DD HH24:MI:SS') $$;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'nocase') THEN
+    CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+  END IF;
+END $$;
+)sql";
+
 }  // namespace
 
 // New tables are created whole; a table an older version made gets the
@@ -187,6 +242,7 @@ ON CONFLICT(id) DO UPDATE SET name = excluded.name, slug = excluded.slug, descri
 void create_schema(Connection& conn) {
   conn.exec_script("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE;");
   try {
+    check_version(conn, !conn.query("PRAGMA table_info(schema_version)").empty());
     MigrationPlan plan = prepare_migration(conn);
     for (const auto& table : schema()) {
       std::string sql = std::string("CREATE TABLE IF NOT EXISTS ") + table.name + " (";
@@ -208,6 +264,7 @@ void create_schema(Connection& conn) {
     finish_migration(conn, plan);
     conn.exec_script(kIndexes);
     conn.exec_script(kCategories);
+    record_version(conn);
     conn.exec_script("COMMIT; PRAGMA foreign_keys = ON;");
   } catch (...) {
     try {
@@ -216,6 +273,44 @@ void create_schema(Connection& conn) {
       // Already rolled back by SQLite.
     }
     conn.exec_script("PRAGMA foreign_keys = ON");
+    throw;
+  }
+}
+
+// The same tables on PostgreSQL, plus a `rowid` column each (BIGSERIAL, left
+// out of the rows by PgConnection) where the queries break created_at ties
+// by SQLite's rowid. There is no older PostgreSQL layout to convert yet; a
+// table lacking a column gets it, as on SQLite. The caller holds the schema
+// advisory lock.
+void create_pg_schema(Connection& conn) {
+  conn.exec_script("BEGIN");
+  try {
+    conn.exec_script(kPgPrelude);
+    bool versioned = !conn.query(
+                              "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                              "AND table_name = 'schema_version'")
+                          .empty();
+    check_version(conn, versioned);
+    for (const auto& table : schema()) {
+      std::string sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (", table.name);
+      for (const auto& column : table.columns) sql += fmt::format("{} {}, ", column.name, pg_decl(column.create_decl));
+      sql += "rowid BIGSERIAL)";
+      conn.exec_script(sql);
+      for (const auto& column : table.columns)
+        conn.exec_script(fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}", table.name, column.name,
+                                     pg_decl(column.add_decl)));
+      conn.exec_script(fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS rowid BIGSERIAL", table.name));
+    }
+    conn.exec_script(kIndexes);
+    conn.exec_script(kCategories);
+    record_version(conn);
+    conn.exec_script("COMMIT");
+  } catch (...) {
+    try {
+      conn.exec_script("ROLLBACK");
+    } catch (...) {
+      // The connection is gone; the server rolled back.
+    }
     throw;
   }
 }

@@ -7,6 +7,10 @@ namespace gigent::server {
 
 // Creates every missing table, column and index, and seeds the categories.
 // Safe to run on every start.
+// SQLite; records the schema version (schema_version).
 void create_schema(Connection& conn);
+
+// The same on PostgreSQL. Call with the schema advisory lock held.
+void create_pg_schema(Connection& conn);
 
 }  // namespace gigent::server

@@ -1,48 +1,25 @@
 #include "server/store.h"
 
-#include <chrono>
 #include <utility>
 
-#include <sqlite3.h>
-
-#include "server/schema.h"
+#include "server/pg_connection.h"
 
 namespace gigent::server {
 
 Store::Store(std::string path, std::size_t max_idle_connections)
-    : path_(std::move(path)), max_idle_(max_idle_connections) {
-  auto conn = std::make_unique<Connection>(path_);
-  conn->exec_script("PRAGMA journal_mode = WAL;");
-  create_schema(*conn);
+    : path_(std::move(path)),
+      postgres_(is_postgres_url(path_)),
+      engine_(postgres_ ? make_postgres_engine(path_) : make_sqlite_engine(path_)),
+      max_idle_(max_idle_connections) {
+  auto conn = engine_->open();
+  engine_->create_schema(*conn);
   give_back(std::move(conn));
-  checkpointer_ = std::thread([this] { checkpoint_loop(); });
+  engine_->start({[this] { generation_.fetch_add(1, std::memory_order_acq_rel); },
+                  [this](const std::vector<std::string>& ids) { remote_orders(ids); }});
 }
 
 Store::~Store() {
-  {
-    std::lock_guard lock(checkpoint_mutex_);
-    stopping_ = true;
-  }
-  checkpoint_wake_.notify_all();
-  if (checkpointer_.joinable()) checkpointer_.join();
-}
-
-// Copies the WAL back into the database off the request path. SQLite's own
-// automatic checkpoint would run inside whichever commit crosses the
-// threshold, fsync included, and every writer queued behind it would wait.
-// PASSIVE never takes the writer lock. The automatic one stays as a backstop
-// at a higher threshold (see Connection).
-void Store::checkpoint_loop() {
-  std::unique_ptr<Connection> conn;
-  std::unique_lock lock(checkpoint_mutex_);
-  while (!checkpoint_wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; })) {
-    try {
-      if (!conn) conn = std::make_unique<Connection>(path_);
-      sqlite3_wal_checkpoint_v2(conn->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    } catch (const std::exception&) {
-      conn.reset();  // try again with a fresh connection next round
-    }
-  }
+  engine_->stop();
 }
 
 Lease Store::connection() {
@@ -54,7 +31,7 @@ Lease Store::connection() {
       return Lease(this, std::move(conn));
     }
   }
-  return Lease(this, std::make_unique<Connection>(path_));
+  return Lease(this, engine_->open());
 }
 
 void Store::give_back(std::unique_ptr<Connection> conn) {
@@ -69,9 +46,10 @@ void Store::give_back(std::unique_ptr<Connection> conn) {
 void Store::write(const std::function<void(Connection&)>& body) {
   std::lock_guard writer(write_mutex_);
   auto conn = connection();
-  conn->execute("BEGIN IMMEDIATE");
+  engine_->begin_write(*conn);
   try {
     body(*conn);
+    engine_->before_commit(*conn);
     conn->execute("COMMIT");
     generation_.fetch_add(1, std::memory_order_acq_rel);
   } catch (...) {
@@ -83,6 +61,25 @@ void Store::write(const std::function<void(Connection&)>& body) {
     }
     throw;
   }
+}
+
+void Store::announce_orders(const std::vector<std::string>& agent_ids) {
+  if (!postgres_ || agent_ids.empty()) return;
+  engine_->announce_orders(*connection(), agent_ids);
+}
+
+void Store::set_order_listener(std::function<void(const std::vector<std::string>&)> listener) {
+  std::lock_guard lock(listener_mutex_);
+  order_listener_ = std::move(listener);
+}
+
+void Store::remote_orders(const std::vector<std::string>& agent_ids) {
+  std::lock_guard lock(listener_mutex_);
+  if (order_listener_) order_listener_(agent_ids);
+}
+
+std::int64_t Store::database_size_bytes() {
+  return engine_->size_bytes(*connection());
 }
 
 Json Store::stats() {

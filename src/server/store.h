@@ -1,11 +1,14 @@
 #pragma once
-// The marketplace's SQLite store. WAL mode, one connection per concurrent
-// user from a small pool, every statement prepared once per connection and
-// reused. Writers are serialised in-process so SQLite's busy handler (which
-// sleeps) is only ever reached by another process holding the file.
+// The marketplace's store, on SQLite (--db FILE: WAL mode, one process) or
+// PostgreSQL (--db postgresql://...: any number of processes on one
+// database). One connection per concurrent user from a small pool, every
+// statement prepared once per connection and reused. Writers are serialised
+// in-process, so SQLite's busy handler (which sleeps) is only ever reached by
+// another process holding the file; what differs between the two databases is
+// in store_engine.h, and the queries here are written once for both.
 //
 // Rows come back as JSON objects with every column in table order, numbers as
-// numbers, SQLite booleans as 0/1, and JSON-in-text fields as text, which is
+// numbers, booleans as 0/1, and JSON-in-text fields as text, which is
 // how the deployed service answers.
 #include <atomic>
 #include <condition_variable>
@@ -24,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/connection.h"
+#include "server/store_engine.h"
 
 namespace gigent::server {
 
@@ -122,8 +126,9 @@ struct SubmissionResult {
 
 class Store {
  public:
-  // Opens (creating if needed) the database, its schema and indexes, and adds
-  // columns an older database lacks. Throws StoreError with the reason.
+  // Opens (creating if needed) the database, its schema and indexes, and
+  // migrates an older database. `path` is a SQLite file or a postgresql://
+  // URL. Throws StoreError with the reason.
   explicit Store(std::string path, std::size_t max_idle_connections = 8);
   ~Store();
   Store(const Store&) = delete;
@@ -134,9 +139,20 @@ class Store {
   // held; rolls back and rethrows if it throws.
   void write(const std::function<void(Connection&)>& body);
   // Bumped after every write() commits (heartbeats excepted: they touch only
-  // last_seen). A result computed after reading generation g is current for
-  // as long as generation() is still g.
+  // last_seen), and, on PostgreSQL, when another process reports a write. A
+  // result computed after reading generation g is current for as long as
+  // generation() is still g (on PostgreSQL: plus the few milliseconds another
+  // process's NOTIFY takes to arrive).
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+  // Cross-process long-poll wake-ups (PostgreSQL; a no-op on SQLite):
+  // announce_orders tells the other processes that these agents' orders
+  // changed; `listener` is called (on the store's listener thread) with the
+  // agents another process announced. Pass nullptr to stop listening.
+  void announce_orders(const std::vector<std::string>& agent_ids);
+  void set_order_listener(std::function<void(const std::vector<std::string>&)> listener);
+  bool is_postgres() const { return postgres_; }
+  std::int64_t database_size_bytes();
 
   Json stats();
 
@@ -216,18 +232,18 @@ class Store {
   friend class Lease;
   void give_back(std::unique_ptr<Connection> conn);
   static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
-  void checkpoint_loop();
+  void remote_orders(const std::vector<std::string>& agent_ids);
 
   std::string path_;
+  bool postgres_;
+  std::unique_ptr<StoreEngine> engine_;
   std::size_t max_idle_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::mutex write_mutex_;
   std::atomic<std::uint64_t> generation_{0};
-  std::mutex checkpoint_mutex_;
-  std::condition_variable checkpoint_wake_;
-  bool stopping_ = false;
-  std::thread checkpointer_;
+  std::mutex listener_mutex_;
+  std::function<void(const std::vector<std::string>&)> order_listener_;
   std::shared_mutex key_cache_mutex_;
   std::unordered_map<std::string, std::string> key_cache_;  // sha256(key) -> agent id
 };

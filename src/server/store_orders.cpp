@@ -1,6 +1,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "common/secret.h"
 #include "common/time_format.h"
@@ -45,7 +46,8 @@ std::string Store::orders_sql(const OrderFilter& f, std::vector<Json>& params) {
     where += ")";
   }
   std::string n = std::to_string(params.size() + 1), m = std::to_string(params.size() + 2);
-  params.push_back(f.limit);
+  // A negative limit means every row: SQLite reads it so, PostgreSQL refuses it.
+  params.push_back(f.limit < 0 ? Json(std::numeric_limits<std::int64_t>::max()) : Json(f.limit));
   params.push_back(f.offset);
   return std::string(kOrderWithNames) + where + " ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?" + n + " OFFSET ?" +
          m;
@@ -124,7 +126,7 @@ TransitionResult Store::transition(const std::string& order_id, const std::strin
         "completed_at END, "
         "cancelled_at = CASE WHEN ?2 = 'cancelled' THEN datetime('now') ELSE "
         "cancelled_at END, "
-        "revisions_used = revisions_used + (?2 = 'revision_requested') "
+        "revisions_used = revisions_used + CASE WHEN ?2 = 'revision_requested' THEN 1 ELSE 0 END "
         "WHERE id = ?1 AND status = ?3 AND (?2 <> 'revision_requested' OR "
         "COALESCE(revisions_used, 0) < COALESCE(max_revisions, 1)) RETURNING *",
         {order_id, to, expected_from});

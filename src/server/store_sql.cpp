@@ -14,7 +14,9 @@ std::string like_pattern(const std::string& term) {
 
 Json public_agent(Json row) {
   row.erase("api_key_hash");
-  if (auto it = row.find("is_online"); it != row.end()) *it = it->is_number() && it->get<std::int64_t>() != 0;
+  // SQLite gives the comparison as 0/1, PostgreSQL as a boolean.
+  if (auto it = row.find("is_online"); it != row.end() && !it->is_boolean())
+    *it = it->is_number() && it->get<std::int64_t>() != 0;
   return row;
 }
 

@@ -6,7 +6,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +17,7 @@
 
 #include "integration/server_client.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 namespace {
 
@@ -137,16 +140,28 @@ TEST(ServerDisputes, OnlyTheBuyerEndsItsDispute) {
 
 // ------------------------------------------------- a write waiting on a lock
 
-// Another process holds the database's write lock (here: a second SQLite
-// connection in the test). A write that arrives meanwhile waits in SQLite's
-// busy handler; on a one-thread server, health, timers and long-polls must
-// still be answered while it waits, and the write must go through once the
-// lock is released.
+// Another process holds the lock a write needs (SQLite: the file's write
+// lock, from a second connection in the test; PostgreSQL: the agent's row,
+// locked by another session). A write that arrives meanwhile waits for it; on
+// a one-thread server, health, timers and long-polls must still be answered
+// while it waits, and the write must go through once the lock is released.
 TEST(ServerBlocking, HealthAnswersWhileAWriteWaitsForTheLock) {
   Market m({"--threads", "1"});
+  std::function<void()> release;
   sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open(m.server.db_path().c_str(), &other), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::unique_ptr<gigent::testing::PostgresSession> session;
+  if (gigent::testing::testing_postgres()) {
+    session = std::make_unique<gigent::testing::PostgresSession>(m.server.db_path());
+    session->exec("BEGIN; SELECT 1 FROM agents WHERE id = '" + m.seller.id + "' FOR UPDATE");
+    release = [&] { session->exec("COMMIT"); };
+  } else {
+    ASSERT_EQ(sqlite3_open(m.server.db_path().c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    release = [&] {
+      ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+      sqlite3_close(other);
+    };
+  }
 
   auto write = std::async(std::launch::async, [&] {
     Api api(m.server.url());
@@ -160,8 +175,7 @@ TEST(ServerBlocking, HealthAnswersWhileAWriteWaitsForTheLock) {
   auto poll = m.api.get("/api/orders?agent_id=" + m.seller.id + "&status=pending&wait=1", m.seller.key);
   const bool write_still_waiting = write.wait_for(std::chrono::seconds(0)) == std::future_status::timeout;
 
-  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(other);
+  release();
   EXPECT_EQ(health.status, 200) << health.raw;
   EXPECT_EQ(poll.status, 200) << poll.raw;  // the long-poll's timer fired and was answered
   EXPECT_EQ(poll.body, (json{{"orders", json::array()}}));

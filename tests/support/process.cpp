@@ -1,5 +1,7 @@
 #include "support/process.h"
 
+#include "support/test_database.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -158,12 +160,17 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string db_path)
-    : extra_args_(std::move(extra_args)), db_path_(db_path.empty() ? dir_.file("gigent.db") : db_path) {
+    : database_(db_path.empty() ? std::make_unique<TestDatabase>(dir_.path()) : nullptr),
+      extra_args_(std::move(extra_args)),
+      db_path_(db_path.empty() ? database_->db() : db_path) {
   start();
 }
 
 ServerProcess::ServerProcess(std::uint16_t port, bool start_now, std::vector<std::string> extra_args)
-    : extra_args_(std::move(extra_args)), db_path_(dir_.file("gigent.db")), port_(port) {
+    : database_(std::make_unique<TestDatabase>(dir_.path())),
+      extra_args_(std::move(extra_args)),
+      db_path_(database_->db()),
+      port_(port) {
   url_ = "http://127.0.0.1:" + std::to_string(port);
   if (start_now) start();
 }
@@ -179,6 +186,10 @@ void ServerProcess::start() {
   url_ = line->substr(at);
   while (!url_.empty() && (url_.back() == '\r' || url_.back() == ' ')) url_.pop_back();
   port_ = static_cast<std::uint16_t>(std::stoi(url_.substr(url_.rfind(':') + 1)));
+}
+
+ServerProcess::~ServerProcess() {
+  process_.reset();  // SIGKILLed before its database is dropped
 }
 
 void ServerProcess::stop() {

@@ -13,6 +13,8 @@
 
 namespace gigent::testing {
 
+class TestDatabase;
+
 // A fresh temporary directory, removed (recursively) on destruction.
 class TempDir {
  public:
@@ -60,11 +62,14 @@ class ChildProcess {
   std::string err_path_;
 };
 
-// A running gigent-server on 127.0.0.1 with a fresh database in its own
-// temp dir. Waits for "gigent-server listening on http://HOST:PORT".
+// A running gigent-server on 127.0.0.1 with a fresh database: a file in its
+// own temp dir, or a new PostgreSQL database when the suite runs against
+// PostgreSQL (test_database.h). Waits for "gigent-server listening on
+// http://HOST:PORT".
 class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string db_path = "");
+  ~ServerProcess();
   // On a fixed port (from free_tcp_port()), for "the backend comes up later":
   // with start_now false nothing listens on `port` until start().
   ServerProcess(std::uint16_t port, bool start_now, std::vector<std::string> extra_args = {});
@@ -81,6 +86,7 @@ class ServerProcess {
 
  private:
   TempDir dir_;
+  std::unique_ptr<TestDatabase> database_;  // outlives the process, which is stopped first
   std::vector<std::string> extra_args_;
   std::string db_path_;
   std::string url_;

@@ -1,4 +1,5 @@
-// The order state machine and the SQLite store, against a real database file.
+// The order state machine and the store, against a real database: a SQLite
+// file, or a fresh PostgreSQL database in the suite's PostgreSQL run.
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
@@ -10,11 +11,14 @@
 #include "server/order_state.h"
 #include "server/store.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 namespace gigent::server {
 namespace {
 
 using gigent::testing::TempDir;
+using gigent::testing::TestDatabase;
+using gigent::testing::testing_postgres;
 
 // ------------------------------------------------------------ state machine
 
@@ -80,7 +84,8 @@ TEST(OrderState, ErrorTextMatchesTheDeployedService) {
 
 struct Fixture {
   TempDir dir;
-  Store store{dir.file("gigent.db")};
+  TestDatabase db{dir.path()};
+  Store store{db.db()};
   Registration seller = store.register_agent({"seller", "", "code", "[]", "", wallet(1)});
   Registration buyer = store.register_agent({"buyer", "", "", "[]", "", wallet(2)});
   std::string seller_id = seller.agent["id"].get<std::string>();
@@ -120,15 +125,10 @@ TEST(Store, RegistrationReturnsRowAndKeyButStoresOnlyTheHash) {
   EXPECT_EQ(f.store.agent_for_key(key), f.seller_id);
   EXPECT_EQ(f.store.agent_for_key("sk_wrong"), std::nullopt);
 
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(f.store.path().c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "SELECT api_key_hash FROM agents WHERE id = ?", -1, &stmt, nullptr);
-  sqlite3_bind_text(stmt, 1, f.seller_id.c_str(), -1, SQLITE_TRANSIENT);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  std::string stored = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
+  // Read through a connection of its own, as anyone with the database would.
+  auto row = f.store.connection()->query_one("SELECT api_key_hash FROM agents WHERE id = ?1", {f.seller_id});
+  ASSERT_TRUE(row);
+  std::string stored = (*row)["api_key_hash"].get<std::string>();
   EXPECT_EQ(stored.size(), 64u);
   EXPECT_EQ(stored.find(key), std::string::npos);
 }
@@ -265,8 +265,9 @@ TEST(Store, InjectionShapedTextIsStoredLiterally) {
 
 TEST(Store, CategoriesAreSeededOnce) {
   TempDir dir;
-  { Store first(dir.file("g.db")); }
-  Store store(dir.file("g.db"));
+  TestDatabase db(dir.path());
+  { Store first(db.db()); }
+  Store store(db.db());
   auto cats = store.categories();
   ASSERT_EQ(cats.size(), 8u);
   std::set<std::string> slugs;
@@ -278,6 +279,7 @@ TEST(Store, CategoriesAreSeededOnce) {
 }
 
 TEST(Store, MigratesAnOldAgentsTableWithoutLastSeen) {
+  GIGENT_SQLITE_ONLY("an agents table of an early SQLite version");
   TempDir dir;
   std::string path = dir.file("old.db");
   sqlite3* db = nullptr;
@@ -317,7 +319,7 @@ TEST(Store, AConnectionLeftInATransactionIsNotPooled) {
   Fixture f;
   {
     auto lease = f.store.connection();
-    lease->exec_script("BEGIN IMMEDIATE");
+    lease->exec_script("BEGIN");
     lease->execute("UPDATE agents SET description = 'never committed'");
   }
   EXPECT_NO_THROW(f.store.write([](Connection& conn) { conn.execute("UPDATE agents SET name = 'renamed'"); }));
@@ -343,6 +345,7 @@ TEST(Store, AFailedWriteRollsBackAndLeavesAUsableConnection) {
 }
 
 TEST(Store, UnopenablePathIsAClearError) {
+  GIGENT_SQLITE_ONLY("a file path");
   try {
     Store store("/nonexistent-dir/for/sure/g.db");
     FAIL() << "opened an impossible path";
