@@ -1,6 +1,6 @@
 // libFuzzer target: arbitrary bytes through both providers' response and
-// error parsers. The contract under test: parsers either return a result
-// whose text is valid UTF-8 or throw LlmError; nothing else escapes, nothing crashes.
+// error parsers, and through both stream accumulators as a server-sent event stream. The contract under test: parsers
+// either return a result whose text is valid UTF-8 or throw LlmError; nothing else escapes, nothing crashes.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,6 +33,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string body(reinterpret_cast<const char*>(data), size);
   run_parser(gigent::executor::parse_anthropic_response, body);
   run_parser(gigent::executor::parse_openai_response, body);
+  run_parser(
+      [](const std::string& text) {
+        return gigent::executor::parse_stream_body(gigent::executor::make_anthropic_stream(), text);
+      },
+      body);
+  run_parser(
+      [](const std::string& text) {
+        return gigent::executor::parse_stream_body(gigent::executor::make_openai_stream(), text);
+      },
+      body);
   for (const auto& error :
        {gigent::executor::parse_anthropic_error(body), gigent::executor::parse_openai_error(body)}) {
     check_valid_utf8(error.type);

@@ -113,7 +113,7 @@ int try_order(const config::Config& config, const TryOptions& options, std::ostr
       {"gig", (*order)["gig_title"]},
       {"tier", options.tier},
       {"price", (*order)["price"]},
-      {"provider", provider->name()},
+      {"provider", result.provider.empty() ? provider->name() : result.provider},  // a fallback names itself
       {"model", result.model.empty() ? config.execution.model : result.model},
       {"input_tokens", result.usage.input_tokens},
       {"output_tokens", result.usage.output_tokens},

@@ -87,6 +87,16 @@ struct BudgetSection {
   bool has_prices() const { return price_per_million_input_tokens > 0 || price_per_million_output_tokens > 0; }
 };
 
+// One entry of execution.fallback: another provider tried, in order, when
+// the ones before it keep failing. Everything else (temperature, max_tokens,
+// timeouts, retries, stream) is the primary's.
+struct FallbackProvider {
+  std::string provider;  // anthropic | openai (required)
+  std::string model;     // required
+  std::string api_key;   // empty: ANTHROPIC_API_KEY / OPENAI_API_KEY
+  std::string base_url;  // empty: the provider's public endpoint
+};
+
 struct ExecutionSection {
   std::string provider = "anthropic";  // anthropic | openai
   std::string model = "claude-sonnet-4-5";
@@ -101,6 +111,10 @@ struct ExecutionSection {
   int timeout_seconds = 120;         // per HTTP attempt (as the official SDKs), 1..3600
   int connect_timeout_seconds = 10;  // 1..300
   int max_retries = 3;               // 0..10
+  // auto | true | false: stream answers as server-sent events; auto streams
+  // when max_tokens is above 21,333 (executor/stream.h).
+  std::string stream = "auto";
+  std::vector<FallbackProvider> fallback;  // at most 5, tried in order
   BudgetSection budget;
 };
 

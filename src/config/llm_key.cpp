@@ -26,3 +26,19 @@ std::optional<std::string> missing_llm_key(const ExecutionSection& execution, co
 }
 
 }  // namespace gigent::config
+
+namespace gigent::config {
+
+ExecutionSection fallback_execution(const ExecutionSection& primary, const FallbackProvider& fallback) {
+  ExecutionSection out = primary;
+  out.provider = fallback.provider;
+  out.model = fallback.model;
+  out.api_key = fallback.api_key;
+  out.base_url = fallback.base_url;
+  out.fallback.clear();
+  // Anthropic refuses a temperature above 1; the loader warns about the cut.
+  if (out.provider == "anthropic" && out.temperature > 1) out.temperature = 1;
+  return out;
+}
+
+}  // namespace gigent::config

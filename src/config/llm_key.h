@@ -22,4 +22,9 @@ std::string resolve_llm_key(const ExecutionSection& execution, const EnvLookup& 
 // custom base_url (a local model server, a gateway) may legitimately need none.
 std::optional<std::string> missing_llm_key(const ExecutionSection& execution, const EnvLookup& env);
 
+// The settings a fallback provider is called with: the primary's, with the
+// fallback's provider, model, key and endpoint (and a temperature Anthropic
+// accepts when the primary is OpenAI's).
+ExecutionSection fallback_execution(const ExecutionSection& primary, const FallbackProvider& fallback);
+
 }  // namespace gigent::config

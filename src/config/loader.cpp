@@ -36,7 +36,8 @@ const std::vector<std::string_view> kRuntimeKeys = {
     "max_order_attempts",    "failed_order_action", "allow_replicas",        "long_poll_seconds"};
 const std::vector<std::string_view> kExecutionKeys = {
     "provider", "model",           "system_prompt",           "temperature", "max_tokens",       "api_key",
-    "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries", "max_input_tokens", "budget"};
+    "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries", "max_input_tokens", "stream",
+    "fallback", "budget"};
 const std::vector<std::string_view> kDeliveryKeys = {"format", "auto_deliver", "truncation_marker"};
 const std::vector<std::string_view> kHeartbeatKeys = {"enabled", "interval_seconds"};
 const std::vector<std::string_view> kLoggingKeys = {"level", "format"};
@@ -163,6 +164,7 @@ void read_execution(Reader& in, const Section& root, const LoadOptions& options,
   in.read_int(*execution, "max_retries", out.max_retries, 0, 10);
   read_budget(in, *execution, out.budget);
   if (options.require_llm_key) check_llm_key(in, *execution, out, env);
+  read_stream_and_fallback(in, *execution, options.require_llm_key, env, out);
 }
 
 void read_delivery(Reader& in, const Section& root, DeliverySection& out) {

@@ -15,6 +15,11 @@ extern const std::vector<std::string_view> kCategories;
 // The `gigs` list: every gig with its tiers, delivery time, and renames.
 void read_gigs(Reader& in, const Section& root, std::vector<Gig>& out);
 
+// execution.stream and the execution.fallback list (fallback.cpp). With
+// `require_llm_key`, each fallback must have a key as the primary must.
+void read_stream_and_fallback(Reader& in, const Section& execution, bool require_llm_key, const EnvLookup& env,
+                              ExecutionSection& out);
+
 // `runtime.auto_accept`: a boolean, or a mapping (an AcceptRule) that sets
 // out.accept_rule (spend_limits.cpp).
 void read_auto_accept(Reader& in, const Section& runtime, RuntimeSection& out);

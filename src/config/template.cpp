@@ -129,11 +129,27 @@ execution:
   # base_url: ${LLM_BASE_URL:-https://api.anthropic.com}
   base_url: ""
   # Seconds one HTTP attempt of an LLM call may take (retries get their own), 1..3600.
+  # A streamed answer may take longer: then this bounds the silence between
+  # two events, and a stream silent that long is retried like any failure.
   timeout_seconds: 120
   # Seconds to establish the connection, 1..300.
   connect_timeout_seconds: 10
   # Retries of a failed LLM call, 0..10.
   max_retries: 3
+  # Stream answers as server-sent events: auto | true | false. auto streams
+  # when max_tokens is above 21333 (Anthropic's SDK refuses a non-streaming
+  # request expected to run over 10 minutes).
+  stream: auto
+  # Providers tried in order when the one before keeps failing after its
+  # retries (overload, rate limits, outages, stalled streams) or refuses its
+  # key, quota or model; never for the order's own faults (400) or the
+  # model's refusal. They use the settings above but their own provider,
+  # model, key (empty: that provider's variable) and endpoint.
+  # fallback:
+  #   - provider: openai
+  #     model: gpt-4o
+  #     api_key: ${OPENAI_API_KEY}
+  #     base_url: ""
   # Spend limits, all optional (none by default). Tokens are the provider's
   # own counts (input + output), kept in the journal across restarts.
   # max_tokens_per_order caps max_tokens and the sum of an order's LLM calls

@@ -25,6 +25,7 @@
 #include "engine/service_monitor.h"
 #include "engine/state_file.h"
 #include "engine/worker_pool.h"
+#include "executor/llm_counters.h"
 #include "executor/llm_provider.h"
 #include "heartbeat/heartbeat.h"
 #include "listener/poll_loop.h"
@@ -69,6 +70,9 @@ struct Engine::Impl {
   Cancellation hard_stop;  // abandon in-flight work
   StatusRegistry status;
   Counters counters;
+  // Which provider answered, retries by reason, fallbacks: for the state
+  // file (status --json) and the metrics endpoint.
+  executor::LlmCounters llm_counters;
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   std::shared_ptr<spdlog::logger> log = log::get("engine");
   LockFile lock;
@@ -131,6 +135,7 @@ nlohmann::json Engine::Impl::snapshot(const WorkerPool* pool) {
   state["max_concurrent_orders"] = config.runtime.max_concurrent_orders;
   state["loops"] = status.snapshot();
   state["counters"] = counters.to_json();
+  state["llm"] = llm_counters.to_json();
   state["in_flight"] = pool ? nlohmann::json(pool->in_flight_ids()) : nlohmann::json::array();
   nlohmann::json awaiting = nlohmann::json::array(), poison = nlohmann::json::array(),
                  retrying = nlohmann::json::array();
@@ -336,7 +341,7 @@ int Engine::Impl::boot(std::optional<Booted>& booted) {
   // before this agent appears on the marketplace.
   Booted result;
   try {
-    result.provider = executor::make_provider(config.execution);
+    result.provider = executor::make_provider(config.execution, &llm_counters);
   } catch (const std::exception& e) {
     log->error("cannot set up the LLM provider: {}", e.what());
     return kExitBadConfig;

@@ -36,7 +36,8 @@ listener::OrderSink::Taken OrderIntake::take(const nlohmann::json& order) {
   if (dispatcher_.in_flight(id)) return Taken::No;
   try {
     auto record = journal_.get(id);
-    if (record && record->state == JobState::Poison) return Taken::No;
+    // Given up, or cancelled by its buyer mid-call: never run again.
+    if (record && (record->state == JobState::Poison || record->state == JobState::Cancelled)) return Taken::No;
     if (!may_accept(id, order)) return Taken::No;
     return dispatcher_.claim_and_dispatch(client_, order, true) ? Taken::Yes : Taken::No;
   } catch (const JournalError& e) {

@@ -17,8 +17,8 @@
 namespace gigent::engine {
 
 namespace {
-const char* kStateNames[] = {"claimed",   "started", "result_ready", "awaiting_delivery",
-                             "delivered", "failed",  "poison",       "closed"};
+const char* kStateNames[] = {"claimed", "started", "result_ready", "awaiting_delivery", "delivered",
+                             "failed",  "poison",  "closed",       "cancelled"};
 
 using sqlite::Statement;
 
@@ -46,13 +46,14 @@ JobRecord read_row(Statement& s) {
   r.owner_pid = static_cast<int>(s.column_int64(9));
   r.owner_start = s.column_string(10);
   r.operator_note = s.column_string(11);
+  r.answered_by = s.column_string(12);
   return r;
 }
 }  // namespace
 
 constexpr const char* kColumns =
     "order_id, state, attempts, delivery_data, input_tokens, output_tokens, last_error, next_attempt_at, updated_at, "
-    "owner_pid, owner_start, operator_note";
+    "owner_pid, owner_start, operator_note, answered_by";
 
 std::string process_start_token(int pid) {
   if (pid <= 0) return "";
@@ -160,6 +161,12 @@ Journal::Journal(const std::string& path) : path_(path) {
       has_note = s.step();
     }
     if (!has_note) exec("ALTER TABLE jobs ADD COLUMN operator_note TEXT NOT NULL DEFAULT ''");
+    bool has_answered_by = false;
+    {
+      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'answered_by'"));
+      has_answered_by = s.step();
+    }
+    if (!has_answered_by) exec("ALTER TABLE jobs ADD COLUMN answered_by TEXT NOT NULL DEFAULT ''");
     // One row per LLM answer: the budget's memory across restarts.
     exec(
         "CREATE TABLE IF NOT EXISTS llm_usage ("
@@ -242,6 +249,7 @@ void bind_record(Statement& s, const JobRecord& r) {
   s.bind_int64(9, ::getpid());
   s.bind_text(10, this_process_token());
   s.bind_text(11, r.operator_note);
+  s.bind_text(12, r.answered_by);
 }
 }  // namespace
 
@@ -264,11 +272,10 @@ void Journal::put(const JobRecord& r) {
 
 int Journal::write(const JobRecord& r, const std::string& insert_verb) {
   std::lock_guard lock(mutex_);
-  Statement s(
-      prepared(insert_verb +
-               " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
-               "last_error, next_attempt_at, owner_pid, owner_start, operator_note, updated_at) VALUES (?, ?, ?, ?, ?, "
-               "?, ?, ?, ?, ?, ?, datetime('now'))"));
+  Statement s(prepared(insert_verb +
+                       " INTO jobs (order_id, state, attempts, delivery_data, input_tokens, output_tokens, "
+                       "last_error, next_attempt_at, owner_pid, owner_start, operator_note, answered_by, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, datetime('now'))"));
   bind_record(s, r);
   return run_or_throw(s, "cannot record order " + r.order_id + " in " + path_);
 }

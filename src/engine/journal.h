@@ -26,6 +26,7 @@ enum class JobState {
   Failed,            // last attempt failed; retried after next_attempt_at
   Poison,            // gave up: non-retryable, or too many attempts
   Closed,            // the backend closed it (cancelled, completed elsewhere)
+  Cancelled,         // the buyer cancelled it while the LLM worked on it: the call was aborted, nothing delivered
 };
 
 std::string to_string(JobState s);
@@ -49,6 +50,9 @@ struct JobRecord {
   // `gigent-runtime regenerate --note`: the operator's words for the next LLM
   // call of this order, added to its prompt; cleared once a result is saved.
   std::string operator_note;
+  // "provider/model" that produced delivery_data ("anthropic/claude-sonnet-4-5"),
+  // a fallback's when the primary failed. Empty before an answer.
+  std::string answered_by;
 };
 
 // One LLM call's usage, as the provider reported it, kept so that a restart

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "delivery/delivery.h"
+#include "engine/cancel_watch.h"
 #include "engine/order_work.h"
 #include "executor/prompt.h"
 #include "marketplace/retry.h"
@@ -112,7 +113,8 @@ nlohmann::json Counters::to_json() const {
           {"llm_calls", llm_calls.load()},
           {"input_tokens", input_tokens.load()},
           {"output_tokens", output_tokens.load()},
-          {"llm_latency_ms_total", llm_latency_ms_total.load()}};
+          {"llm_latency_ms_total", llm_latency_ms_total.load()},
+          {"cancelled", cancelled.load()}};
 }
 
 OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
@@ -292,58 +294,86 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
   executor::LlmRequest& request = call.request;
   request.max_tokens = allowance.max_tokens;
   log->info("order {}: asking {} ({})", id, provider_.name(), config_.execution.model);
-  executor::LlmResult result;
-  try {
-    counters_.llm_calls++;
-    auto llm_start = std::chrono::steady_clock::now();
-    result = provider_.complete(request, hard_stop_);
-    t_timing.llm = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - llm_start);
-  } catch (const executor::LlmError& e) {
-    counters_.failed++;
-    if (hard_stop_.cancelled()) {
-      // Shutdown cut the call short: not the order's fault, try again next start.
-      record.state = JobState::Failed;
-      record.last_error = "interrupted by shutdown";
-      record.next_attempt_at = 0;
-      journal_.put(record);
-      log->warn("order {}: LLM call interrupted by shutdown; it resumes at the next start", id);
-      return;
-    }
-    record.attempts++;
-    record.last_error = e.what();
-    if (!e.retryable() || record.attempts >= config_.runtime.max_order_attempts) {
-      give_up(client, record, e.what());
-      return;
-    }
-    record.state = JobState::Failed;
-    record.next_attempt_at = retry_at(record.attempts);
-    journal_.put(record);
-    log->warn("order {} failed (attempt {} of {}): {}; retry in {} s", id, record.attempts,
-              config_.runtime.max_order_attempts, e.what(), record.next_attempt_at - unix_now());
-    return;
-  }
+  auto called = call_llm(request, record, client);
+  if (!called) return;
+  const executor::LlmResult& result = *called;
   counters_.input_tokens += result.usage.input_tokens;
   counters_.output_tokens += result.usage.output_tokens;
   counters_.llm_latency_ms_total += result.latency.count();
-  budget_.record(id, result, provider_.name());  // before the result: see Journal::record_usage
+  // Before the result: see Journal::record_usage. A fallback names itself.
+  budget_.record(id, result, result.provider.empty() ? provider_.name() : result.provider);
   if (result.truncated)
     log->warn("order {}: the model stopped at max_tokens ({}); delivering with the truncation marker", id,
               request.max_tokens);
   record.delivery_data = delivery_of(config_, result).dump();
   record.input_tokens = result.usage.input_tokens;
   record.output_tokens = result.usage.output_tokens;
+  record.answered_by = result.provider + "/" + (result.model.empty() ? result.configured_model : result.model);
   record.attempts = 0;  // from here on it counts delivery attempts
   record.last_error.clear();
   record.operator_note.clear();  // used by this result
   record.state = config_.delivery.auto_deliver ? JobState::ResultReady : JobState::AwaitingDelivery;
   journal_.put(record);  // durable before delivery: a crash now never costs a second LLM call
-  log->info("order {}: {} answered in {} ms ({} in / {} out tokens, {} attempt(s))", id, provider_.name(),
-            result.latency.count(), result.usage.input_tokens, result.usage.output_tokens, result.attempts);
+  log->info("order {}: {} ({}) answered in {} ms ({} in / {} out tokens, {} attempt(s){}{})", id, result.provider,
+            result.configured_model, result.latency.count(), result.usage.input_tokens, result.usage.output_tokens,
+            result.attempts, result.streamed ? ", streamed" : "",
+            result.fallback_index > 0 ? fmt::format(", fallback {}", result.fallback_index) : std::string());
   if (!config_.delivery.auto_deliver) {
     log->info("order {}: auto_deliver is off; result kept for the operator (see `gigent-runtime status`)", id);
     return;
   }
   deliver_saved(client, record);
+}
+
+std::optional<executor::LlmResult> OrderProcessor::call_llm(const executor::LlmRequest& request, JobRecord& record,
+                                                            marketplace::MarketplaceClient& client) {
+  auto log = logger();
+  const std::string& id = record.order_id;
+  // Watches the order while the model works: a buyer who cancels stops the
+  // paid call within seconds instead of paying for it to run to its end.
+  CancelWatch watch(endpoint_, id, hard_stop_);
+  try {
+    counters_.llm_calls++;
+    auto llm_start = std::chrono::steady_clock::now();
+    executor::LlmResult result = provider_.complete(request, watch.token());
+    t_timing.llm = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - llm_start);
+    return result;
+  } catch (const executor::LlmError& e) {
+    if (hard_stop_.cancelled()) {
+      // Shutdown cut the call short: not the order's fault, try again next start.
+      counters_.failed++;
+      record.state = JobState::Failed;
+      record.last_error = "interrupted by shutdown";
+      record.next_attempt_at = 0;
+      journal_.put(record);
+      log->warn("order {}: LLM call interrupted by shutdown; it resumes at the next start", id);
+      return std::nullopt;
+    }
+    if (watch.buyer_cancelled()) {
+      // Terminal: the intake and the reconciler never take a cancelled record
+      // up again, and nothing is delivered.
+      counters_.cancelled++;
+      record.state = JobState::Cancelled;
+      record.last_error = "the order was " + watch.closed_status() + " on the marketplace during the LLM call";
+      journal_.put(record);
+      log->info("order {} was {} by the buyer while the model worked on it: LLM call aborted, nothing delivered", id,
+                watch.closed_status());
+      return std::nullopt;
+    }
+    counters_.failed++;
+    record.attempts++;
+    record.last_error = e.what();
+    if (!e.retryable() || record.attempts >= config_.runtime.max_order_attempts) {
+      give_up(client, record, e.what());
+      return std::nullopt;
+    }
+    record.state = JobState::Failed;
+    record.next_attempt_at = retry_at(record.attempts);
+    journal_.put(record);
+    log->warn("order {} failed (attempt {} of {}): {}; retry in {} s", id, record.attempts,
+              config_.runtime.max_order_attempts, e.what(), record.next_attempt_at - unix_now());
+    return std::nullopt;
+  }
 }
 
 void OrderProcessor::deliver_saved(marketplace::MarketplaceClient& client, JobRecord record) {

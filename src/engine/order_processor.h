@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -30,6 +31,7 @@ struct Counters {
   std::atomic<long long> input_tokens{0};
   std::atomic<long long> output_tokens{0};
   std::atomic<long long> llm_latency_ms_total{0};
+  std::atomic<long long> cancelled{0};  // LLM calls aborted because the buyer cancelled the order
   nlohmann::json to_json() const;
 };
 
@@ -61,6 +63,10 @@ class OrderProcessor {
  private:
   void execute_and_deliver(marketplace::MarketplaceClient& client, const std::string& order_id,
                            const nlohmann::json& order, JobRecord record);
+  // The LLM call, watched for the buyer's cancellation. nullopt when it
+  // failed or was cancelled (recorded in the journal and logged).
+  std::optional<executor::LlmResult> call_llm(const executor::LlmRequest& request, JobRecord& record,
+                                              marketplace::MarketplaceClient& client);
   // This thread's client: one kept-alive connection per worker instead of a
   // new handle and TCP connection per order.
   marketplace::MarketplaceClient& client_for_this_thread();

@@ -36,6 +36,7 @@ bool Reconciler::should_resume(const std::string& id, const std::optional<JobRec
     case JobState::AwaitingDelivery:
     case JobState::Delivered:
     case JobState::Closed:
+    case JobState::Cancelled:
       return false;
     default:
       return record->next_attempt_at <= static_cast<long long>(std::time(nullptr));

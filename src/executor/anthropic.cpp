@@ -10,7 +10,93 @@ LlmError malformed(const std::string& what) {
   return LlmError("malformed response: " + what, /*retryable=*/true, 200, "malformed_response");
 }
 
+// Error types a stream can end with that trying again may cure.
+bool stream_error_retryable(const std::string& type) {
+  return type.empty() || type == "overloaded_error" || type == "api_error" || type == "rate_limit_error" ||
+         type == "timeout_error";
+}
+
+// Anthropic's stream: message_start, then per content block a start, deltas
+// and a stop, then message_delta (stop_reason, output usage) and message_stop;
+// ping anywhere; an error event ends it.
+class AnthropicStream final : public StreamAccumulator {
+ public:
+  bool on_event(const SseEvent& event) override {
+    if (event.event == "ping") return true;
+    const auto doc = parse_provider_json(event.data);
+    if (!doc || !doc->is_object()) {
+      error_ =
+          malformed("stream event " + body_excerpt(event.event) + " is not a JSON object: " + body_excerpt(event.data));
+      return false;
+    }
+    const std::string type = event.event == "message" ? string_field(*doc, "type") : event.event;
+    if (type == "error") return on_error(*doc);
+    if (type == "message_start") {
+      if (const auto* message = object_field(*doc, "message")) {
+        message_["model"] = string_field(*message, "model");
+        if (const auto* usage = object_field(*message, "usage")) usage_in(*usage);
+      }
+    } else if (type == "content_block_start") {
+      const auto* block = object_field(*doc, "content_block");
+      if (block && string_field(*block, "type") == "text") text_ += string_field(*block, "text");
+    } else if (type == "content_block_delta") {
+      const auto* delta = object_field(*doc, "delta");
+      if (delta && string_field(*delta, "type") == "text_delta") text_ += string_field(*delta, "text");
+    } else if (type == "message_delta") {
+      const auto* delta = object_field(*doc, "delta");
+      const auto stop = delta ? delta->find("stop_reason") : doc->end();
+      if (delta && stop != delta->end() && stop->is_string()) message_["stop_reason"] = *stop;
+      if (const auto* usage = object_field(*doc, "usage")) usage_in(*usage);
+    } else if (type == "message_stop") {
+      stopped_ = true;  // reading goes on to the end of the body, so the connection can be kept
+      return true;
+    }
+    return true;
+  }
+
+  std::optional<LlmError> failure() const override { return error_; }
+
+  LlmResult finish() const override {
+    if (error_) throw *error_;
+    if (!stopped_) throw malformed("the stream ended before message_stop");
+    nlohmann::json message = message_;
+    message["type"] = "message";
+    message["content"] = nlohmann::json::array({{{"type", "text"}, {"text", text_}}});
+    message["usage"] = usage_;
+    // The assembled message goes through the one response parser, so a
+    // streamed answer is judged (refusal, empty, truncated) exactly as a whole one.
+    return parse_anthropic_response(message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+
+ private:
+  bool on_error(const nlohmann::json& doc) {
+    const auto* error = object_field(doc, "error");
+    const std::string type = error ? string_field(*error, "type") : "";
+    error_ = LlmError("error event in the stream: " + (type.empty() ? "api_error" : type) + ": " +
+                          (error ? string_field(*error, "message") : ""),
+                      stream_error_retryable(type), 200, type.empty() ? "api_error" : type);
+    return false;
+  }
+  // message_start carries input_tokens; message_delta the cumulative output_tokens.
+  void usage_in(const nlohmann::json& usage) {
+    for (const char* key : {"input_tokens", "output_tokens"}) {
+      const auto it = usage.find(key);
+      if (it != usage.end() && it->is_number_integer()) usage_[key] = integer_field(usage, key);
+    }
+  }
+
+  nlohmann::json message_ = nlohmann::json::object();
+  nlohmann::json usage_ = {{"input_tokens", 0}, {"output_tokens", 0}};
+  std::string text_;
+  bool stopped_ = false;
+  std::optional<LlmError> error_;
+};
+
 }  // namespace
+
+std::unique_ptr<StreamAccumulator> make_anthropic_stream() {
+  return std::make_unique<AnthropicStream>();
+}
 
 LlmResult parse_anthropic_response(const std::string& body) {
   const auto doc = parse_provider_json(body);
@@ -81,6 +167,7 @@ nlohmann::json AnthropicProvider::request_body(const LlmRequest& request) const 
       {"messages", nlohmann::json::array({{{"role", "user"}, {"content", request.user}}})},
   };
   if (!request.system.empty()) body["system"] = request.system;
+  if (streaming()) body["stream"] = true;
   return body;
 }
 
@@ -89,6 +176,7 @@ http::ClientRequest AnthropicProvider::build_request(const LlmRequest& request) 
   http::ClientRequest wire = base_request(api_v1_root(base) + "/messages");
   wire.headers.emplace_back("x-api-key", execution().api_key);
   wire.headers.emplace_back("anthropic-version", kAnthropicVersion);
+  if (streaming()) stream_request(wire);
   wire.body = request_body(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return wire;
 }

@@ -1,8 +1,10 @@
 #pragma once
 // Anthropic Messages API: POST {base}/v1/messages.
+#include <memory>
 #include <string>
 
 #include "executor/http_provider.h"
+#include "executor/stream.h"
 
 namespace gigent::executor {
 
@@ -15,6 +17,8 @@ inline constexpr const char* kAnthropicVersion = "2023-06-01";
 LlmResult parse_anthropic_response(const std::string& body);
 // {"type":"error","error":{"type":..,"message":..}}; tolerates anything else.
 ApiError parse_anthropic_error(const std::string& body);
+// Assembles a streamed Messages answer (see executor/stream.h).
+std::unique_ptr<StreamAccumulator> make_anthropic_stream();
 
 class AnthropicProvider final : public HttpLlmProvider {
  public:
@@ -32,6 +36,7 @@ class AnthropicProvider final : public HttpLlmProvider {
   http::ClientRequest build_request(const LlmRequest& request) const override;
   LlmResult parse_success(const std::string& body) const override { return parse_anthropic_response(body); }
   ApiError parse_error(const std::string& body) const override { return parse_anthropic_error(body); }
+  std::unique_ptr<StreamAccumulator> make_stream() const override { return make_anthropic_stream(); }
 };
 
 }  // namespace gigent::executor

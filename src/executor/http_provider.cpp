@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/time_format.h"
 #include "common/utf8.h"
+#include "executor/llm_counters.h"
 #include "metrics/runtime_metrics.h"
 
 namespace gigent::executor {
@@ -40,10 +41,10 @@ std::string describe_http_failure(int status, const ApiError& error) {
 }
 
 // A bounded label for a retry: the provider's own error types are many and its to choose.
-std::string retry_reason(int status, const std::string& type) {
+std::string metric_retry_label(int status, const std::string& type) {
   if (status != 0 && (status < 200 || status >= 300)) return "http_" + std::to_string(status);
   if (status != 0) return "invalid_response";
-  return type == "timeout" ? "timeout" : "connection_error";
+  return type == "timeout" || type == "stall" ? type : "connection_error";
 }
 
 }  // namespace
@@ -143,6 +144,74 @@ void HttpLlmProvider::fail(std::string message, bool retryable, int status, std:
   throw LlmError(without_key(message), retryable, status, std::move(type));
 }
 
+void HttpLlmProvider::stream_request(http::ClientRequest& wire) const {
+  for (auto& [name, value] : wire.headers) {
+    if (name == "accept") value = "text/event-stream";
+  }
+  // A stream may run as long as the model writes; what must not last longer
+  // than timeout_seconds is the silence between two events (Anthropic sends
+  // pings). The response size cap still bounds the whole.
+  wire.total_timeout = std::chrono::milliseconds(0);
+  wire.stall_timeout = std::chrono::seconds(execution_.timeout_seconds);
+}
+
+std::optional<LlmResult> HttpLlmProvider::attempt(const http::ClientRequest& wire_request, const Cancellation& cancel,
+                                                  int attempts, Failure& failure) {
+  http::ClientRequest wire = wire_request;
+  std::unique_ptr<StreamAttempt> stream;
+  if (streaming()) {
+    stream = std::make_unique<StreamAttempt>(make_stream());
+    wire.body_sink = [&stream](std::string_view bytes) { return stream->feed(bytes); };
+  }
+  const http::ClientResult result = transport_(cancel).perform(wire);
+  failure.wait.reset();
+  // An answer that arrived whole is kept even if cancellation fired meanwhile.
+  if (!result.ok() && (result.cancelled || cancel.cancelled())) {
+    fail("cancelled during the call", true, 0, "cancelled", attempts);
+  }
+  const auto stream_error = stream && result.streamed ? stream->accumulator->failure() : std::nullopt;
+  if (stream_error) {
+    // The API's own error event, even when the connection closed after it.
+    if (!stream_error->retryable()) fail(stream_error->what(), false, 200, stream_error->error_type(), attempts);
+    failure = {stream_error->what(), 200, stream_error->error_type(), std::nullopt};
+    return std::nullopt;
+  }
+  if (!result.ok() && result.sink_stopped) {
+    failure = {"malformed stream: an event larger than the parser accepts", 200, "malformed_response", std::nullopt};
+    return std::nullopt;
+  }
+  if (!result.ok()) {
+    const char* type = result.stalled ? "stall" : result.timed_out ? "timeout" : "connection_error";
+    const std::string what = result.stalled     ? "the stream stalled (" + result.error + ")"
+                             : result.timed_out ? "request timed out (" + result.error + ")"
+                                                : "connection failed (" + result.error + ")";
+    failure = {what, 0, type, std::nullopt};
+    return std::nullopt;
+  }
+  const int status = result.response.status;
+  if (status >= 200 && status < 300) {
+    try {
+      LlmResult parsed = result.streamed ? stream->accumulator->finish() : parse_success(result.response.body);
+      parsed.streamed = result.streamed;
+      return parsed;
+    } catch (const LlmError& error) {
+      if (!error.retryable()) fail(error.what(), false, status, error.error_type(), attempts);
+      failure = {error.what(), status, error.error_type(), std::nullopt};
+      return std::nullopt;
+    }
+  }
+  const ApiError api_error = parse_error(result.response.body);
+  failure = {describe_http_failure(status, api_error), status,
+             api_error.type.empty() ? "http_" + std::to_string(status) : api_error.type, std::nullopt};
+  if (is_quota_or_billing_error(status, api_error)) {
+    fail(failure.text + " [quota or billing: not retried]", false, status, failure.type, attempts);
+  }
+  const bool retry = should_retry_header(result.response).value_or(status_is_retryable(status));
+  if (!retry) fail(failure.text, false, status, failure.type, attempts);
+  failure.wait = server_requested_wait(result.response, clock_.wall());
+  return std::nullopt;
+}
+
 LlmResult HttpLlmProvider::complete(const LlmRequest& request, const Cancellation& cancel) {
   // Timed with the real clock: the metric is wall time even when tests inject a clock.
   const auto started = std::chrono::steady_clock::now();
@@ -165,71 +234,41 @@ LlmResult HttpLlmProvider::complete_with_retries(const LlmRequest& request, cons
   auto logger = log::get("llm");
 
   int attempts = 0;
-  std::string last_failure = "no attempt made";
-  int last_status = 0;
-  std::string last_type;
+  Failure failure{"no attempt made", 0, "", std::nullopt};
   for (;;) {
     if (cancel.cancelled()) {
-      fail("cancelled before the call completed; last failure: " + last_failure, true, last_status, "cancelled",
+      fail("cancelled before the call completed; last failure: " + failure.text, true, failure.status, "cancelled",
            attempts);
     }
     ++attempts;
-    const http::ClientResult result = transport_(cancel).perform(wire_request);
-
-    std::optional<std::chrono::milliseconds> requested_wait;
-    if (!result.ok()) {
-      if (result.cancelled || cancel.cancelled()) {
-        fail("cancelled during the call", true, 0, "cancelled", attempts);
-      }
-      last_status = 0;
-      last_type = result.timed_out ? "timeout" : "connection_error";
-      last_failure =
-          result.timed_out ? "request timed out (" + result.error + ")" : "connection failed (" + result.error + ")";
-    } else if (result.response.status >= 200 && result.response.status < 300) {
-      try {
-        LlmResult parsed = parse_success(result.response.body);
-        parsed.attempts = attempts;
-        parsed.latency = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
-        return parsed;
-      } catch (const LlmError& error) {
-        if (!error.retryable()) {
-          fail(error.what(), false, result.response.status, error.error_type(), attempts);
-        }
-        last_status = result.response.status;
-        last_type = error.error_type();
-        last_failure = error.what();
-      }
-    } else {
-      const int status = result.response.status;
-      const ApiError api_error = parse_error(result.response.body);
-      last_status = status;
-      last_type = api_error.type.empty() ? "http_" + std::to_string(status) : api_error.type;
-      last_failure = describe_http_failure(status, api_error);
-      if (is_quota_or_billing_error(status, api_error)) {
-        fail(last_failure + " [quota or billing: not retried]", false, status, last_type, attempts);
-      }
-      const bool retry = should_retry_header(result.response).value_or(status_is_retryable(status));
-      if (!retry) fail(last_failure, false, status, last_type, attempts);
-      requested_wait = server_requested_wait(result.response, clock_.wall());
+    if (auto parsed = attempt(wire_request, cancel, attempts, failure)) {
+      parsed->attempts = attempts;
+      parsed->latency = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
+      parsed->provider = name();
+      parsed->configured_model = execution_.model;
+      if (counters_) counters_->answered(name(), execution_.model, parsed->streamed);
+      return std::move(*parsed);
     }
 
     // A transient failure: try again if the budget allows.
     const int retries_so_far = attempts - 1;
     if (retries_so_far >= max_retries) {
-      fail(last_failure + "; gave up after " + std::to_string(max_retries) + " retries", true, last_status, last_type,
-           attempts);
+      fail(failure.text + "; gave up after " + std::to_string(max_retries) + " retries", true, failure.status,
+           failure.type, attempts);
     }
-    if (requested_wait && *requested_wait > kMaxServerRequestedWait) {
-      fail(last_failure + "; the server asked to wait " + seconds_text(*requested_wait) +
+    if (failure.wait && *failure.wait > kMaxServerRequestedWait) {
+      fail(failure.text + "; the server asked to wait " + seconds_text(*failure.wait) +
                " before retrying, more than the " + seconds_text(kMaxServerRequestedWait) + " cap",
-           true, last_status, last_type, attempts);
+           true, failure.status, failure.type, attempts);
     }
-    const auto wait = requested_wait ? *requested_wait : backoff_delay(retries_so_far, jitter_());
-    metrics::count_llm_retry(name(), retry_reason(last_status, last_type));
-    logger->warn("{} call failed: {}; retry {}/{} in {}", name(), without_key(last_failure), retries_so_far + 1,
+    const auto wait = failure.wait ? *failure.wait : backoff_delay(retries_so_far, jitter_());
+    if (counters_) counters_->retry(name(), retry_reason(failure.status, failure.type));
+    metrics::count_llm_retry(name(), metric_retry_label(failure.status, failure.type));
+    logger->warn("{} call failed: {}; retry {}/{} in {}", name(), without_key(failure.text), retries_so_far + 1,
                  max_retries, human_duration(wait));
     if (!sleeper_.sleep_for(wait, cancel)) {
-      fail("cancelled while waiting to retry; last failure: " + last_failure, true, last_status, "cancelled", attempts);
+      fail("cancelled while waiting to retry; last failure: " + failure.text, true, failure.status, "cancelled",
+           attempts);
     }
   }
 }

@@ -2,6 +2,7 @@
 // The part both providers share: one HTTP call per attempt, the SDKs' retry
 // rules between attempts, one LlmError naming what finally went wrong.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -9,9 +10,12 @@
 #include "config/config.h"
 #include "executor/llm_provider.h"
 #include "executor/retry.h"
+#include "executor/stream.h"
 #include "http/client.h"
 
 namespace gigent::executor {
+
+class LlmCounters;
 
 // An error body as each API spells it, reduced to what a person needs.
 struct ApiError {
@@ -50,20 +54,40 @@ class HttpLlmProvider : public LlmProvider {
   // Runs attempts until success, a permanent failure, cancellation or the
   // retry budget (execution.max_retries) is spent.
   LlmResult complete(const LlmRequest& request, const Cancellation& cancel) final;
+  // Told of every retry and answer from now on (not owned; may be null).
+  void set_counters(LlmCounters* counters) { counters_ = counters; }
+  // Whether calls stream (execution.stream, see should_stream()).
+  bool streaming() const { return should_stream(execution_.stream, execution_.max_tokens); }
 
  protected:
   virtual http::ClientRequest build_request(const LlmRequest& request) const = 0;
   // Throws LlmError: retryable for a malformed body, not for refusal/empty.
   virtual LlmResult parse_success(const std::string& body) const = 0;
   virtual ApiError parse_error(const std::string& body) const = 0;
+  // A fresh accumulator for one streamed attempt.
+  virtual std::unique_ptr<StreamAccumulator> make_stream() const = 0;
 
   const config::ExecutionSection& execution() const { return execution_; }
   // Common request fields: URL, timeouts, content type.
   http::ClientRequest base_request(const std::string& url) const;
+  // Turns a request into a streaming one: accept an event stream, bound the
+  // silence between events by timeout_seconds instead of the whole call.
+  void stream_request(http::ClientRequest& wire) const;
 
  private:
   // complete() without the metrics it records around the call.
   LlmResult complete_with_retries(const LlmRequest& request, const Cancellation& cancel);
+  // Why the last attempt failed, when it may be tried again.
+  struct Failure {
+    std::string text;
+    int status = 0;
+    std::string type;
+    std::optional<std::chrono::milliseconds> wait;  // what the server asked for
+  };
+  // One HTTP attempt: the result, or nullopt with `failure` filled for a
+  // transient failure. Throws LlmError for a permanent one and cancellation.
+  std::optional<LlmResult> attempt(const http::ClientRequest& wire_request, const Cancellation& cancel, int attempts,
+                                   Failure& failure);
   std::string without_key(const std::string& text) const;
   [[noreturn]] void fail(std::string message, bool retryable, int status, std::string type, int attempts) const;
 
@@ -72,6 +96,7 @@ class HttpLlmProvider : public LlmProvider {
   Sleeper& sleeper_;
   Clock& clock_;
   JitterFn jitter_;
+  LlmCounters* counters_ = nullptr;
 };
 
 // base_url without a trailing slash, with "/v1" appended unless already there.

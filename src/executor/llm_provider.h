@@ -31,10 +31,14 @@ struct LlmUsage {
 };
 
 struct LlmResult {
-  std::string text;         // valid UTF-8 (invalid bytes replaced with U+FFFD)
-  std::string stop_reason;  // provider's own word: "end_turn", "stop", "max_tokens", "length", ...
-  bool truncated = false;   // stopped by max_tokens
-  std::string model;        // model that answered, as reported by the provider
+  std::string text;              // valid UTF-8 (invalid bytes replaced with U+FFFD)
+  std::string stop_reason;       // provider's own word: "end_turn", "stop", "max_tokens", "length", ...
+  bool truncated = false;        // stopped by max_tokens
+  std::string model;             // model that answered, as reported by the provider
+  std::string provider;          // provider that answered: "anthropic" | "openai"
+  std::string configured_model;  // the model asked for (execution.model or the fallback's)
+  bool streamed = false;         // the answer came as server-sent events
+  int fallback_index = 0;        // 0: the primary; n: execution.fallback[n-1]
   LlmUsage usage;
   int attempts = 1;  // HTTP attempts made, including the successful one
   std::chrono::milliseconds latency{0};
@@ -70,9 +74,14 @@ class LlmProvider {
   virtual std::string name() const = 0;  // "anthropic" | "openai"
 };
 
+class LlmCounters;
+
 // Builds the provider named by execution.provider; resolves an empty api_key
 // from ANTHROPIC_API_KEY / OPENAI_API_KEY and an empty base_url from the
 // public endpoint. Uses a real libcurl transport, real clock and sleeper.
-std::unique_ptr<LlmProvider> make_provider(const config::ExecutionSection& execution);
+// With execution.fallback set, the provider returned tries each fallback in
+// turn after the primary fails (see executor/fallback.h). `counters`, when
+// given, is told of every retry, answer and fallback.
+std::unique_ptr<LlmProvider> make_provider(const config::ExecutionSection& execution, LlmCounters* counters = nullptr);
 
 }  // namespace gigent::executor

@@ -22,7 +22,76 @@ std::string message_text(const nlohmann::json& content) {
   return text;
 }
 
+// OpenAI's stream: chat.completion.chunk objects, each with choices[0].delta
+// (content, refusal) and, on the last, finish_reason; with
+// stream_options.include_usage a final chunk with empty choices and the
+// usage; then the literal [DONE]. An {"error":..} chunk ends it.
+class OpenAiStream final : public StreamAccumulator {
+ public:
+  bool on_event(const SseEvent& event) override {
+    if (event.data == "[DONE]") {
+      done_ = true;  // reading goes on to the end of the body, so the connection can be kept
+      return true;
+    }
+    const auto doc = parse_provider_json(event.data);
+    if (!doc || !doc->is_object()) {
+      error_ = malformed("stream chunk is not a JSON object: " + body_excerpt(event.data));
+      return false;
+    }
+    if (const auto* error = object_field(*doc, "error")) {
+      const std::string type = string_field(*error, "type");
+      const bool retryable = type.empty() || type == "server_error" || type == "rate_limit_exceeded";
+      error_ = LlmError(
+          "error in the stream: " + (type.empty() ? "server_error" : type) + ": " + string_field(*error, "message"),
+          retryable, 200, type.empty() ? "server_error" : type);
+      return false;
+    }
+    if (const std::string model = string_field(*doc, "model"); !model.empty()) model_ = model;
+    if (const auto* usage = object_field(*doc, "usage")) usage_ = *usage;
+    const auto choices = doc->find("choices");
+    if (choices != doc->end() && choices->is_array() && !choices->empty()) choice(choices->front());
+    return true;
+  }
+
+  std::optional<LlmError> failure() const override { return error_; }
+
+  LlmResult finish() const override {
+    if (error_) throw *error_;
+    if (!done_) throw malformed("the stream ended before data: [DONE]");
+    nlohmann::json message = {{"role", "assistant"}, {"content", content_}};
+    if (!refusal_.empty()) message["refusal"] = refusal_;
+    nlohmann::json completion = {
+        {"object", "chat.completion"},
+        {"model", model_},
+        {"choices", nlohmann::json::array({{{"index", 0}, {"message", message}, {"finish_reason", finish_reason_}}})},
+        {"usage", usage_}};
+    // One parser judges streamed and whole answers alike (refusal, empty, truncated).
+    return parse_openai_response(completion.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+
+ private:
+  void choice(const nlohmann::json& first) {
+    if (const auto* delta = object_field(first, "delta")) {
+      content_ += string_field(*delta, "content");
+      refusal_ += string_field(*delta, "refusal");
+    }
+    if (const std::string reason = string_field(first, "finish_reason"); !reason.empty()) finish_reason_ = reason;
+  }
+
+  std::string model_;
+  std::string content_;
+  std::string refusal_;
+  std::string finish_reason_;
+  nlohmann::json usage_ = nlohmann::json::object();
+  bool done_ = false;
+  std::optional<LlmError> error_;
+};
+
 }  // namespace
+
+std::unique_ptr<StreamAccumulator> make_openai_stream() {
+  return std::make_unique<OpenAiStream>();
+}
 
 LlmResult parse_openai_response(const std::string& body) {
   const auto doc = parse_provider_json(body);
@@ -102,12 +171,18 @@ nlohmann::json OpenAiProvider::request_body(const LlmRequest& request) const {
   nlohmann::json messages = nlohmann::json::array();
   if (!request.system.empty()) messages.push_back({{"role", "system"}, {"content", request.system}});
   messages.push_back({{"role", "user"}, {"content", request.user}});
-  return {
+  nlohmann::json body = {
       {"model", execution().model},
       {"messages", messages},
       {"max_tokens", request.max_tokens > 0 ? request.max_tokens : execution().max_tokens},
       {"temperature", execution().temperature},
   };
+  if (streaming()) {
+    body["stream"] = true;
+    // Without it a stream reports no token counts, which budgets need.
+    body["stream_options"] = {{"include_usage", true}};
+  }
+  return body;
 }
 
 http::ClientRequest OpenAiProvider::build_request(const LlmRequest& request) const {
@@ -117,6 +192,7 @@ http::ClientRequest OpenAiProvider::build_request(const LlmRequest& request) con
   if (!execution().api_key.empty()) {
     wire.headers.emplace_back("authorization", "Bearer " + execution().api_key);
   }
+  if (streaming()) stream_request(wire);
   wire.body = request_body(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return wire;
 }

@@ -1,9 +1,11 @@
 #pragma once
 // OpenAI Chat Completions: POST {base}/v1/chat/completions. Also fits local
 // OpenAI-compatible servers (custom base_url, no key).
+#include <memory>
 #include <string>
 
 #include "executor/http_provider.h"
+#include "executor/stream.h"
 
 namespace gigent::executor {
 
@@ -15,6 +17,8 @@ inline constexpr const char* kOpenAiDefaultBaseUrl = "https://api.openai.com";
 LlmResult parse_openai_response(const std::string& body);
 // {"error":{"message":..,"type":..,"code":..}}; tolerates anything else.
 ApiError parse_openai_error(const std::string& body);
+// Assembles a streamed chat completion (see executor/stream.h).
+std::unique_ptr<StreamAccumulator> make_openai_stream();
 
 class OpenAiProvider final : public HttpLlmProvider {
  public:
@@ -31,6 +35,7 @@ class OpenAiProvider final : public HttpLlmProvider {
   http::ClientRequest build_request(const LlmRequest& request) const override;
   LlmResult parse_success(const std::string& body) const override { return parse_openai_response(body); }
   ApiError parse_error(const std::string& body) const override { return parse_openai_error(body); }
+  std::unique_ptr<StreamAccumulator> make_stream() const override { return make_openai_stream(); }
 };
 
 }  // namespace gigent::executor

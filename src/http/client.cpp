@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include <curl/curl.h>
 #include <boost/url/encode.hpp>
@@ -13,20 +16,55 @@ namespace {
 
 std::once_flag g_curl_init;
 
+using SteadyClock = std::chrono::steady_clock;
+
 struct Transfer {
-  ClientResponse* response;
-  std::size_t max_bytes;
+  ClientResponse* response = nullptr;
+  std::size_t max_bytes = 0;
   bool too_large = false;
-  const Cancellation* cancel;
+  const Cancellation* cancel = nullptr;
   bool cancelled = false;
+  CURL* easy = nullptr;
+  const std::function<bool(std::string_view)>* sink = nullptr;  // null: collect the body
+  std::optional<bool> to_sink;                                  // decided at the first body byte
+  std::size_t received = 0;
+  bool sink_stopped = false;
+  std::chrono::milliseconds stall_timeout{0};
+  SteadyClock::time_point last_byte = SteadyClock::now();
+  bool stalled = false;
+
+  // Whether the stall limit has passed since the last byte; marks it once.
+  bool stall_expired() {
+    if (stall_timeout.count() <= 0 || stalled) return stalled;
+    stalled = SteadyClock::now() - last_byte >= stall_timeout;
+    return stalled;
+  }
 };
+
+// A 2xx event stream goes to the sink; anything else (an error body, or a
+// server that ignored the stream request and answered JSON) is collected.
+bool body_goes_to_sink(const Transfer& t) {
+  if (!t.sink || !*t.sink) return false;
+  long status = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+  const auto type = t.response->header("content-type");
+  return status >= 200 && status < 300 && type && type->rfind("text/event-stream", 0) == 0;
+}
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t bytes = size * n;
-  if (t->response->body.size() + bytes > t->max_bytes) {
+  t->last_byte = SteadyClock::now();
+  if (t->received + bytes > t->max_bytes) {
     t->too_large = true;
     return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
+  }
+  t->received += bytes;
+  if (!t->to_sink) t->to_sink = body_goes_to_sink(*t);
+  if (*t->to_sink) {
+    if ((*t->sink)(std::string_view(data, bytes))) return bytes;
+    t->sink_stopped = true;
+    return 0;
   }
   t->response->body.append(data, bytes);
   return bytes;
@@ -35,6 +73,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t bytes = size * n;
+  t->last_byte = SteadyClock::now();
   std::string line(data, bytes);
   if (line.rfind("HTTP/", 0) == 0) {
     t->response->headers.clear();  // a new response (after a redirect or 100-continue)
@@ -58,15 +97,16 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     t->cancelled = true;
     return 1;  // aborts with CURLE_ABORTED_BY_CALLBACK
   }
-  return 0;
+  return t->stall_expired() ? 1 : 0;
 }
 
 // Drives one transfer on the multi handle. Unlike curl_easy_perform, whose
 // progress callback runs only about once a second on an idle connection,
 // the poll here also watches the Cancellation's fd, so a shutdown interrupts
 // a long-poll or a slow LLM call at once.
-CURLcode run_transfer(CURLM* multi, CURL* easy, const Cancellation* cancel, bool& cancelled) {
+CURLcode run_transfer(CURLM* multi, CURL* easy, Transfer& transfer) {
   if (!multi) return curl_easy_perform(easy);
+  const Cancellation* cancel = transfer.cancel;
   curl_multi_add_handle(multi, easy);
   curl_waitfd wake{};
   int wake_count = 0;
@@ -92,8 +132,12 @@ CURLcode run_transfer(CURLM* multi, CURL* easy, const Cancellation* cancel, bool
     }
     if (done) break;
     if (cancel && cancel->cancelled()) {
-      cancelled = true;
+      transfer.cancelled = true;
       code = CURLE_ABORTED_BY_CALLBACK;
+      break;
+    }
+    if (transfer.stall_expired()) {
+      code = CURLE_OPERATION_TIMEDOUT;
       break;
     }
     curl_multi_poll(multi, wake_count ? &wake : nullptr, static_cast<unsigned>(wake_count), 1000, nullptr);
@@ -130,7 +174,13 @@ ClientResult Client::perform(const ClientRequest& request) {
   }
   // Reset clears options but keeps the connection cache, so keep-alive survives.
   curl_easy_reset(curl);
-  Transfer transfer{&result.response, request.max_response_bytes, false, cancel_, false};
+  Transfer transfer;
+  transfer.response = &result.response;
+  transfer.max_bytes = request.max_response_bytes;
+  transfer.cancel = cancel_;
+  transfer.easy = curl;
+  transfer.sink = request.body_sink ? &request.body_sink : nullptr;
+  transfer.stall_timeout = request.stall_timeout;
 
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers) {
@@ -163,21 +213,28 @@ ClientResult Client::perform(const ClientRequest& request) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
 
-  CURLcode code = run_transfer(static_cast<CURLM*>(multi_), curl, cancel_, transfer.cancelled);
+  CURLcode code = run_transfer(static_cast<CURLM*>(multi_), curl, transfer);
   curl_slist_free_all(headers);
+  result.streamed = transfer.to_sink.value_or(false);
   if (code == CURLE_OK) {
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     result.response.status = static_cast<int>(status);
     return result;
   }
-  result.timed_out = code == CURLE_OPERATION_TIMEDOUT;
   result.cancelled = transfer.cancelled;
   result.too_large = transfer.too_large;
+  result.stalled = transfer.stalled && !transfer.cancelled;
+  result.timed_out = code == CURLE_OPERATION_TIMEDOUT || result.stalled;
+  result.sink_stopped = transfer.sink_stopped;
   if (transfer.too_large)
     result.error = "response body larger than " + std::to_string(request.max_response_bytes) + " bytes";
   else if (transfer.cancelled)
-    result.error = "cancelled by shutdown";
+    result.error = "cancelled";
+  else if (result.stalled)
+    result.error = fmt::format("no data for {} s (stalled)", request.stall_timeout.count() / 1000.0);
+  else if (transfer.sink_stopped)
+    result.error = "the stream reader stopped the transfer";
   else
     result.error = curl_easy_strerror(code);
   return result;

@@ -2,9 +2,11 @@
 // A small libcurl client. One Client owns one easy handle, so connections are
 // kept alive and reused between calls; a Client is used by one thread at a time.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,6 +22,15 @@ struct ClientRequest {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{30000};
   std::size_t max_response_bytes = 64u << 20;  // a larger body fails the call
+  // Streaming: when set, the body of a 2xx answer whose content-type is
+  // text/event-stream goes here piece by piece as it arrives (not into
+  // ClientResponse::body); returning false aborts the transfer. Any other
+  // answer is collected into the body as usual, so error bodies still parse.
+  std::function<bool(std::string_view)> body_sink;
+  // No byte received for this long fails the call as timed out and stalled
+  // (zero: no such limit). With a stream it bounds the silence between
+  // events, where total_timeout would bound the whole answer.
+  std::chrono::milliseconds stall_timeout{0};
 };
 
 struct ClientResponse {
@@ -32,10 +43,13 @@ struct ClientResponse {
 // Either a response (any status) or a transport failure.
 struct ClientResult {
   ClientResponse response;
-  std::string error;       // empty when a response arrived
-  bool timed_out = false;  // the connect or total timeout fired
-  bool cancelled = false;  // the Cancellation fired mid-transfer
-  bool too_large = false;  // the body passed max_response_bytes
+  std::string error;          // empty when a response arrived
+  bool timed_out = false;     // the connect or total timeout fired
+  bool cancelled = false;     // the Cancellation fired mid-transfer
+  bool too_large = false;     // the body passed max_response_bytes
+  bool stalled = false;       // no byte arrived for stall_timeout (timed_out is set too)
+  bool streamed = false;      // the body went to body_sink, not into response.body
+  bool sink_stopped = false;  // body_sink returned false
   bool ok() const { return error.empty(); }
 };
 
@@ -56,6 +70,9 @@ class Client final : public Transport {
   Client& operator=(const Client&) = delete;
 
   ClientResult perform(const ClientRequest& request) override;
+  // Binds the client to another Cancellation (or none) for its next
+  // transfers, keeping its kept-alive connections.
+  void bind(const Cancellation* cancel) { cancel_ = cancel; }
 
  private:
   void* handle_;  // CURL*

@@ -431,6 +431,10 @@ class Session : public std::enable_shared_from_this<Session> {
       write_truncated(std::move(response));
       return;
     }
+    if (response.stream) {
+      write_streamed(std::move(response));
+      return;
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(response.status));
@@ -465,6 +469,85 @@ class Session : public std::enable_shared_from_this<Session> {
     raw->append(response.body, 0, keep);
     net::async_write(stream_, net::buffer(*raw),
                      [self = shared_from_this(), raw](beast::error_code, std::size_t) { self->shutdown(); });
+  }
+
+  // A streamed answer: the head with chunked transfer encoding, then each
+  // chunk after its delay (on a timer, so a slow stream holds no thread).
+  struct StreamState {
+    std::vector<StreamChunk> chunks;
+    std::size_t next = 0;
+    bool cut = false;
+    bool keep = false;
+    std::unique_ptr<net::steady_timer> timer;
+  };
+
+  void write_streamed(Response response) {
+    auto state = std::make_shared<StreamState>();
+    state->chunks = std::move(*response.stream);
+    state->cut = response.stream_cut;
+    state->keep = keep_alive_ && !response.close_connection && !response.stream_cut && !server_.stopping.load();
+    state->timer = std::make_unique<net::steady_timer>(stream_.get_executor());
+    auto head = std::make_shared<std::string>(fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\n", response.status,
+        std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))), response.content_type));
+    for (auto& [name, value] : response.headers) head->append(name).append(": ").append(value).append("\r\n");
+    head->append("Transfer-Encoding: chunked\r\n");
+    head->append(state->keep ? "\r\n" : "Connection: close\r\n\r\n");
+    send_stream_piece(head, state);
+  }
+
+  void send_stream_piece(const std::shared_ptr<std::string>& piece, const std::shared_ptr<StreamState>& state) {
+    stream_.expires_after(server_.options.write_timeout);
+    net::async_write(stream_, net::buffer(*piece),
+                     [self = shared_from_this(), piece, state](beast::error_code ec, std::size_t) {
+                       if (ec) {
+                         self->shutdown();
+                         return;
+                       }
+                       self->next_stream_chunk(state);
+                     });
+  }
+
+  void next_stream_chunk(const std::shared_ptr<StreamState>& state) {
+    if (state->next == state->chunks.size()) {
+      if (state->cut) {
+        shutdown();
+        return;
+      }
+      auto last = std::make_shared<std::string>("0\r\n\r\n");
+      stream_.expires_after(server_.options.write_timeout);
+      net::async_write(stream_, net::buffer(*last),
+                       [self = shared_from_this(), last, state](beast::error_code ec, std::size_t) {
+                         if (ec || !state->keep) {
+                           self->shutdown();
+                           return;
+                         }
+                         self->read();
+                       });
+      return;
+    }
+    const StreamChunk& chunk = state->chunks[state->next++];
+    auto framed = std::make_shared<std::string>(fmt::format("{:x}\r\n{}\r\n", chunk.data.size(), chunk.data));
+    if (chunk.data.empty()) framed->clear();  // an empty chunk would end the body: only its delay counts
+    auto send = [self = shared_from_this(), framed, state] {
+      if (framed->empty())
+        self->next_stream_chunk(state);
+      else
+        self->send_stream_piece(framed, state);
+    };
+    if (chunk.delay.count() <= 0) {
+      send();
+      return;
+    }
+    stream_.expires_never();  // the delay is the test's; the write timeout applies to writes
+    state->timer->expires_after(chunk.delay);
+    state->timer->async_wait([self = shared_from_this(), send](beast::error_code ec) {
+      if (ec) {
+        self->shutdown();
+        return;
+      }
+      send();
+    });
   }
 
   void write_error_and_close(int status, const std::string& message) {

@@ -28,6 +28,12 @@ struct Request {
   std::optional<std::string> query_param(const std::string& name) const;
 };
 
+// One piece of a streamed answer, sent after `delay`.
+struct StreamChunk {
+  std::chrono::milliseconds delay{0};
+  std::string data;
+};
+
 struct Response {
   int status = 200;
   std::string body;
@@ -37,6 +43,12 @@ struct Response {
   // Content-Length, then only this many body bytes, then close the socket.
   std::optional<std::size_t> truncate_body_at;
   bool close_connection = false;
+  // Streamed answers for test servers (server-sent events): when set, `body`
+  // is ignored and each chunk is sent as one HTTP/1.1 chunk after its delay.
+  // `stream_cut` closes the connection after the last one instead of ending
+  // the body properly, as a dropped connection would.
+  std::optional<std::vector<StreamChunk>> stream;
+  bool stream_cut = false;
 };
 
 // Calls the connection's write exactly once; callable from any thread. If the

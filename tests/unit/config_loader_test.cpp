@@ -80,6 +80,59 @@ std::string read_data(const std::string& name) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+TEST(ConfigLoader, StreamAndFallbackAreRead) {
+  const LoadResult result = load_with_env(kValid +
+                                              "execution:\n"
+                                              "  stream: \"true\"\n"
+                                              "  fallback:\n"
+                                              "    - provider: openai\n"
+                                              "      model: gpt-4o\n"
+                                              "      api_key: ${FALLBACK_KEY}\n"
+                                              "      base_url: http://127.0.0.1:9/\n"
+                                              "    - provider: anthropic\n"
+                                              "      model: claude-haiku-4-5\n",
+                                          {{"FALLBACK_KEY", "sk-fallback-123"}});
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  const ExecutionSection& execution = result.config.execution;
+  EXPECT_EQ(execution.stream, "true");
+  ASSERT_EQ(execution.fallback.size(), 2u);
+  EXPECT_EQ(execution.fallback[0].provider, "openai");
+  EXPECT_EQ(execution.fallback[0].model, "gpt-4o");
+  EXPECT_EQ(execution.fallback[0].api_key, "sk-fallback-123");
+  EXPECT_EQ(execution.fallback[0].base_url, "http://127.0.0.1:9/");
+  EXPECT_EQ(execution.fallback[1].provider, "anthropic");
+  EXPECT_EQ(execution.fallback[1].api_key, "");
+  EXPECT_EQ(load_with_env(kValid).config.execution.stream, "auto");
+  EXPECT_TRUE(load_with_env(kValid).config.execution.fallback.empty());
+}
+
+TEST(ConfigLoader, AFallbackWithoutAKeyIsWhatValidateReports) {
+  const std::string text = kValid +
+                           "execution:\n"
+                           "  api_key: sk-primary\n"
+                           "  fallback:\n"
+                           "    - provider: openai\n"
+                           "      model: gpt-4o\n";
+  const LoadResult result = load_with_env(text, {}, {.require_llm_key = true});
+  ASSERT_EQ(positions(result), std::vector<std::string>{"14:7: execution.fallback[0].api_key"}) << all_messages(result);
+  EXPECT_NE(result.problems[0].message.find("OPENAI_API_KEY"), std::string::npos);
+  EXPECT_TRUE(load_with_env(text, {{"OPENAI_API_KEY", "sk-o"}}, {.require_llm_key = true}).ok());
+}
+
+TEST(ConfigLoader, AnOpenAiTemperatureAboveOneWarnsForAnAnthropicFallback) {
+  const LoadResult result = load_with_env(kValid +
+                                          "execution:\n"
+                                          "  provider: openai\n"
+                                          "  temperature: 1.5\n"
+                                          "  fallback:\n"
+                                          "    - provider: anthropic\n"
+                                          "      model: claude-haiku-4-5\n");
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  ASSERT_EQ(result.warnings.size(), 1u) << all_messages(result);
+  EXPECT_EQ(result.warnings[0].field, "execution.fallback[0]");
+  EXPECT_NE(result.warnings[0].message.find("called with 1"), std::string::npos);
+}
+
 TEST(ConfigLoader, ValidBaseHasNoProblems) {
   const LoadResult result = load_with_env(kValid);
   EXPECT_TRUE(result.ok()) << all_messages(result);
@@ -359,6 +412,24 @@ std::vector<BrokenCase> broken_cases() {
        {"12:21: heartbeat.interval_seconds"},
        "from 5 to 3600",
        true},
+      {"stream_not_a_choice",
+       kValid + "execution:\n  stream: always\n",
+       {"12:11: execution.stream"},
+       "expected one of: auto, true, false"},
+      {"fallback_not_a_list",
+       kValid + "execution:\n  fallback: openai\n",
+       {"12:13: execution.fallback"},
+       "expected a list of providers"},
+      {"fallback_entry_incomplete",
+       kValid + "execution:\n  fallback:\n    - provider: openia\n      model: m\n    - provider: openai\n",
+       {"13:17: execution.fallback[0].provider", "15:7: execution.fallback[1].model"},
+       "(did you mean `openai`?)"},
+      {"fallback_too_many",
+       kValid +
+           "execution:\n  fallback: [{provider: openai, model: a}, {provider: openai, model: b}, {provider: openai, "
+           "model: c}, {provider: openai, model: d}, {provider: openai, model: e}, {provider: openai, model: f}]\n",
+       {"12:13: execution.fallback"},
+       "expected at most 5"},
       {"timeout_and_retries",
        kValid + "execution:\n  timeout_seconds: 0\n  max_retries: 11\n",
        {"12:20: execution.timeout_seconds", "13:16: execution.max_retries"},

@@ -43,7 +43,7 @@ TEST(ConfigTemplate, ShowsEveryField) {
         "failed_order_action", "allow_replicas", "long_poll_seconds"}},
       {"execution",
        {"provider", "model", "system_prompt", "temperature", "max_tokens", "api_key", "base_url", "timeout_seconds",
-        "connect_timeout_seconds", "max_retries"}},
+        "connect_timeout_seconds", "max_retries", "stream"}},
       {"delivery", {"format", "auto_deliver", "truncation_marker"}},
       {"heartbeat", {"enabled", "interval_seconds"}},
       {"logging", {"level", "format"}},
@@ -66,6 +66,27 @@ TEST(ConfigTemplate, ShowsEveryField) {
   }
   // A rename is the exception, not the rule: shown commented out.
   EXPECT_NE(template_yaml().find("    # replaces: \""), std::string::npos);
+  // So is a fallback provider.
+  EXPECT_NE(template_yaml().find("  # fallback:\n  #   - provider: openai\n"), std::string::npos);
+}
+
+TEST(ConfigTemplate, TheCommentedFallbackLoadsWhenUncommented) {
+  std::string yaml = template_yaml();
+  for (const char* line : {"  # fallback:", "  #   - provider: openai", "  #     model: gpt-4o",
+                           "  #     api_key: ${OPENAI_API_KEY}", "  #     base_url: \"\""}) {
+    const std::string commented = line;
+    const auto at = yaml.find(commented);
+    ASSERT_NE(at, std::string::npos) << commented;
+    yaml.replace(at, commented.size(), "  " + commented.substr(4));
+  }
+  const LoadResult result = load_string_with_env(yaml, "gigent-agent.yaml", [](const std::string& name) {
+    return name == "OPENAI_API_KEY" ? std::optional<std::string>("sk-fallback") : std::nullopt;
+  });
+  ASSERT_TRUE(result.ok()) << all_messages(result);
+  ASSERT_EQ(result.config.execution.fallback.size(), 1u);
+  EXPECT_EQ(result.config.execution.fallback[0].provider, "openai");
+  EXPECT_EQ(result.config.execution.fallback[0].model, "gpt-4o");
+  EXPECT_EQ(result.config.execution.fallback[0].api_key, "sk-fallback");
 }
 
 TEST(ConfigTemplate, ShownDeliveryDaysAreTheDefaults) {

@@ -58,6 +58,8 @@ std::optional<ApiError> check_fields(const json& body) {
       return invalid("temperature: Input should be less than or equal to 1");
     }
   }
+  if (body.contains("stream") && !body["stream"].is_boolean())
+    return invalid("stream: Input should be a valid boolean");
   if (body.contains("system") && !valid_content(body["system"])) {
     return invalid("system: Input should be a valid string");
   }
@@ -93,6 +95,7 @@ class AnthropicDialect final : public Dialect {
     ParsedRequest parsed;
     parsed.model = body["model"].get<std::string>();
     parsed.max_tokens = body["max_tokens"].get<long long>();
+    parsed.stream = body.value("stream", false);
     if (body.contains("system")) parsed.all_text = content_text(body["system"]);
     std::size_t index = 0;
     for (const auto& message : body["messages"]) {
@@ -148,6 +151,49 @@ class AnthropicDialect final : public Dialect {
 
   ApiError status_error(int status) const override {
     return {status, error_type_for(status), default_error_message(status), "", ""};
+  }
+
+  // message_start, one text block (start, a ping, deltas, stop), message_delta
+  // with the stop reason and output usage, message_stop: the API's order.
+  std::vector<std::string> stream_events(const std::string& id, const ParsedRequest& request,
+                                         const Completion& completion) const override {
+    const long long input_tokens = estimate_tokens(request.all_text);
+    json message = {{"id", id},
+                    {"type", "message"},
+                    {"role", "assistant"},
+                    {"model", request.model},
+                    {"content", json::array()},
+                    {"stop_reason", nullptr},
+                    {"stop_sequence", nullptr},
+                    {"usage",
+                     {{"input_tokens", input_tokens},
+                      {"cache_creation_input_tokens", 0},
+                      {"cache_read_input_tokens", 0},
+                      {"output_tokens", 1}}}};
+    std::vector<std::string> events;
+    events.push_back(sse_event("message_start", {{"type", "message_start"}, {"message", message}}));
+    events.push_back(sse_event(
+        "content_block_start",
+        {{"type", "content_block_start"}, {"index", 0}, {"content_block", {{"type", "text"}, {"text", ""}}}}));
+    events.push_back(sse_event("ping", {{"type", "ping"}}));
+    for (const std::string& piece : stream_pieces(completion.text)) {
+      events.push_back(sse_event(
+          "content_block_delta",
+          {{"type", "content_block_delta"}, {"index", 0}, {"delta", {{"type", "text_delta"}, {"text", piece}}}}));
+    }
+    events.push_back(sse_event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}));
+    events.push_back(sse_event(
+        "message_delta",
+        {{"type", "message_delta"},
+         {"delta",
+          {{"stop_reason", completion.hit_max_tokens ? "max_tokens" : "end_turn"}, {"stop_sequence", nullptr}}},
+         {"usage", {{"output_tokens", completion.output_tokens}}}}));
+    events.push_back(sse_event("message_stop", {{"type", "message_stop"}}));
+    return events;
+  }
+
+  std::string stream_error_event(const ApiError& error) const override {
+    return sse_event("error", {{"type", "error"}, {"error", {{"type", error.type}, {"message", error.message}}}});
   }
 };
 

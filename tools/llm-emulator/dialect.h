@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +20,9 @@ struct ParsedRequest {
   std::string model;
   long long max_tokens = 0;  // 0: not given (OpenAI allows that)
   std::string last_user_text;
-  std::string all_text;  // system + every message, for the input token count
+  std::string all_text;        // system + every message, for the input token count
+  bool stream = false;         // "stream": true
+  bool include_usage = false;  // OpenAI's stream_options.include_usage
 };
 
 // An error as the API reports it; `param` and `code` are OpenAI's
@@ -65,6 +68,13 @@ class Dialect {
   // "overloaded", "billing"), and for "error" with any status.
   virtual ApiError fault(const std::string& kind) const = 0;
   virtual ApiError status_error(int status) const = 0;
+
+  // A streamed answer as the API sends it: every server-sent event, each
+  // complete with its blank line. The text goes out in several deltas.
+  virtual std::vector<std::string> stream_events(const std::string& id, const ParsedRequest& request,
+                                                 const Completion& completion) const = 0;
+  // The event a stream ends with when the API fails mid-way.
+  virtual std::string stream_error_event(const ApiError& error) const = 0;
 };
 
 const Dialect& anthropic_dialect();
@@ -79,6 +89,11 @@ bool valid_content(const nlohmann::json& content);
 // The message every status gets when a script does not name one.
 std::string default_error_message(int status);
 http::Response json_response(int status, const nlohmann::json& body);
+// `text` cut into the pieces a stream sends it in: a few words each, never
+// inside a UTF-8 sequence; concatenated they are `text` again.
+std::vector<std::string> stream_pieces(const std::string& text);
+// "data: <json>\n\n", with "event: <name>\n" first when `name` is not empty.
+std::string sse_event(const std::string& name, const nlohmann::json& data);
 // The serial number of a request, zero-padded to 16 digits, for ids.
 std::string padded_serial(std::uint64_t serial);
 

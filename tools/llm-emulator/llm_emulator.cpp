@@ -71,7 +71,7 @@ http::Response invalid_utf8_success(const Dialect& dialect, const std::string& i
 // The response a scripted action makes of a valid request (any kind but "hang").
 http::Response scripted_response(const Dialect& dialect, const Action& action, const ParsedRequest& request,
                                  const std::string& id, const std::string& request_id) {
-  if (action.kind == "ok" || action.kind == "drop") {
+  if (action.kind == "ok" || action.kind == "drop" || action.kind == "stall") {
     http::Response response = json_response(200, dialect.success(id, request, compose_completion(request)));
     if (action.kind == "drop") response.truncate_body_at = response.body.size() / 2;
     return response;
@@ -82,7 +82,9 @@ http::Response scripted_response(const Dialect& dialect, const Action& action, c
     response.body = dialect.malformed_body(id);
     return response;
   }
-  ApiError error = action.kind == "error" ? dialect.status_error(action.status) : dialect.fault(action.kind);
+  ApiError error = action.kind == "error"          ? dialect.status_error(action.status)
+                   : action.kind == "stream_error" ? dialect.fault("overloaded")
+                                                   : dialect.fault(action.kind);
   if (!action.error_type.empty()) error.type = action.error_type;
   if (!action.message.empty()) error.message = action.message;
   http::Response response = dialect.error(error, request_id);
@@ -90,6 +92,54 @@ http::Response scripted_response(const Dialect& dialect, const Action& action, c
   if (action.retry_after_ms) response.headers.emplace_back("retry-after-ms", *action.retry_after_ms);
   if (action.should_retry) response.headers.emplace_back("x-should-retry", *action.should_retry);
   return response;
+}
+
+// A streamed answer: the dialect's events, with the action's fault applied
+// after `after_events` of them.
+http::Response streamed_response(const Dialect& dialect, const Action& action, const ParsedRequest& request,
+                                 const std::string& id) {
+  const std::string placeholder = "@@INVALID_UTF8@@";
+  Completion completion = compose_completion(request);
+  if (action.kind == "invalid_utf8") completion.text += " " + placeholder;
+  std::vector<std::string> events = dialect.stream_events(id, request, completion);
+  const std::size_t cut =
+      action.after_events >= 0 ? std::min<std::size_t>(action.after_events, events.size()) : events.size() / 2;
+  std::vector<http::StreamChunk> chunks;
+  const auto add = [&](std::string data, int delay_ms) {
+    chunks.push_back({std::chrono::milliseconds(delay_ms), std::move(data)});
+  };
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i == cut && action.kind == "drop") break;
+    if (i == cut && action.kind == "stream_error") {
+      ApiError error = dialect.fault("overloaded");
+      if (!action.error_type.empty()) error.type = action.error_type;
+      if (!action.message.empty()) error.message = action.message;
+      add(dialect.stream_error_event(error), action.event_delay_ms);
+      break;
+    }
+    if (i == cut && action.kind == "malformed") {
+      add("data: {\"type\":\"content_block_delta\",\"delta\":{\"te\n\n", action.event_delay_ms);
+      break;
+    }
+    if (i == cut && action.kind == "stall") add("", action.stall_ms);
+    std::string& event = events[i];
+    if (const auto at = event.find(placeholder); at != std::string::npos) {
+      event.replace(at, placeholder.size(), "bad\x80 bytes\xFF here\xC0\xAF end");
+    }
+    add(std::move(event), action.event_delay_ms);
+  }
+  http::Response response;
+  response.status = 200;
+  response.content_type = "text/event-stream; charset=utf-8";
+  response.headers.emplace_back("cache-control", "no-cache");
+  response.stream = std::move(chunks);
+  response.stream_cut = action.kind == "drop";
+  return response;
+}
+
+bool streams(const Action& action) {
+  static const std::vector<std::string> kinds = {"ok", "drop", "malformed", "invalid_utf8", "stream_error", "stall"};
+  return std::find(kinds.begin(), kinds.end(), action.kind) != kinds.end();
 }
 
 std::string outcome_of(const Action& action) {
@@ -161,6 +211,27 @@ std::string default_error_message(int status) {
   }
 }
 
+std::vector<std::string> stream_pieces(const std::string& text) {
+  std::vector<std::string> pieces;
+  std::size_t start = 0;
+  int spaces = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == ' ' && ++spaces % 3 == 0) {
+      pieces.push_back(text.substr(start, i + 1 - start));
+      start = i + 1;
+    }
+  }
+  if (start < text.size() || pieces.empty()) pieces.push_back(text.substr(start));
+  return pieces;
+}
+
+std::string sse_event(const std::string& name, const json& data) {
+  std::string out;
+  if (!name.empty()) out += "event: " + name + "\n";
+  out += "data: " + data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+  return out;
+}
+
 http::Response json_response(int status, const json& body) {
   http::Response response;
   response.status = status;
@@ -184,8 +255,9 @@ Action Action::from_json(const json& given) {
   const auto kind = value.find("action");
   if (kind == value.end() || !kind->is_string()) throw std::invalid_argument("action: name required");
   action.kind = kind->get<std::string>();
-  static const std::vector<std::string> kinds = {"ok",      "error",     "rate_limit", "server_error", "overloaded",
-                                                 "billing", "malformed", "drop",       "hang",         "invalid_utf8"};
+  static const std::vector<std::string> kinds = {"ok",         "error",        "rate_limit",   "server_error",
+                                                 "overloaded", "billing",      "malformed",    "drop",
+                                                 "hang",       "invalid_utf8", "stream_error", "stall"};
   if (std::find(kinds.begin(), kinds.end(), action.kind) == kinds.end()) {
     throw std::invalid_argument("unknown action \"" + action.kind + "\"");
   }
@@ -208,6 +280,14 @@ Action Action::from_json(const json& given) {
   if (value.contains("message") && value["message"].is_string()) {
     action.message = value["message"].get<std::string>();
   }
+  for (auto [key, field] : {std::pair{"stall_ms", &action.stall_ms}, std::pair{"after_events", &action.after_events},
+                            std::pair{"event_delay_ms", &action.event_delay_ms}}) {
+    if (!value.contains(key)) continue;
+    if (!value[key].is_number_integer() || value[key].get<long long>() < 0 || value[key].get<long long>() > 3600000) {
+      throw std::invalid_argument(std::string(key) + " must be an integer from 0 to 3600000");
+    }
+    *field = value[key].get<int>();
+  }
   action.retry_after = optional_string(value, "retry_after");
   action.retry_after_ms = optional_string(value, "retry_after_ms");
   action.should_retry = optional_string(value, "should_retry");
@@ -223,6 +303,9 @@ json Action::to_json() const {
   if (retry_after) out["retry_after"] = *retry_after;
   if (retry_after_ms) out["retry_after_ms"] = *retry_after_ms;
   if (should_retry) out["should_retry"] = *should_retry;
+  if (kind == "stall") out["stall_ms"] = stall_ms;
+  if (after_events >= 0) out["after_events"] = after_events;
+  if (event_delay_ms) out["event_delay_ms"] = event_delay_ms;
   return out;
 }
 
@@ -344,6 +427,7 @@ void LlmEmulator::reset() {
     default_action_ = Action{};
     requests_ = 0;
     successes_ = 0;
+    streamed_ = 0;
     by_api_.clear();
     by_outcome_.clear();
     recorded_.clear();
@@ -363,6 +447,7 @@ json LlmEmulator::stats() const {
   std::lock_guard lock(mutex_);
   return {{"requests", requests_},
           {"successes", successes_},
+          {"streamed", streamed_},
           {"by_api", by_api_},
           {"by_outcome", by_outcome_},
           {"queued", queue_.size()},
@@ -380,6 +465,11 @@ int LlmEmulator::requests() const {
 int LlmEmulator::successes() const {
   std::lock_guard lock(mutex_);
   return successes_;
+}
+
+int LlmEmulator::streamed() const {
+  std::lock_guard lock(mutex_);
+  return streamed_;
 }
 
 int LlmEmulator::peak_concurrent() const {
@@ -480,9 +570,18 @@ void LlmEmulator::handle_api(const Dialect& dialect, http::Request&& request, ht
     hanging_.push_back(std::move(reply));  // never answered; closed on reset/stop
     return;
   }
-  http::Response response =
-      scripted_response(dialect, action, std::get<ParsedRequest>(validated), dialect.message_id(serial), request_id);
-  answer(dialect, request_id, outcome_of(action), std::move(response), action.delay_ms, std::move(reply));
+  const auto& parsed = std::get<ParsedRequest>(validated);
+  if (parsed.stream && streams(action)) {
+    {
+      std::lock_guard lock(mutex_);
+      ++streamed_;
+    }
+    http::Response response = streamed_response(dialect, action, parsed, dialect.message_id(serial));
+    return answer(dialect, request_id, outcome_of(action), std::move(response), action.delay_ms, std::move(reply));
+  }
+  http::Response response = scripted_response(dialect, action, parsed, dialect.message_id(serial), request_id);
+  const int delay = action.kind == "stall" ? action.delay_ms + action.stall_ms : action.delay_ms;
+  answer(dialect, request_id, outcome_of(action), std::move(response), delay, std::move(reply));
 }
 
 void LlmEmulator::answer(const Dialect& dialect, const std::string& request_id, const std::string& outcome,

@@ -30,7 +30,17 @@ class Dialect;
 // What to do with one API request (after authentication and validation pass).
 struct Action {
   // ok | error | rate_limit | server_error | overloaded | billing | malformed | drop | hang |
-  // invalid_utf8
+  // invalid_utf8 | stream_error | stall
+  //
+  // A request with "stream": true is answered with server-sent events in the
+  // API's own format for ok, drop (the connection closes mid-stream),
+  // malformed (an event that is not JSON), invalid_utf8, and two kinds that
+  // only make sense for a stream: stream_error (some events, then the API's
+  // error event: Anthropic's overloaded_error, OpenAI's server_error, or
+  // error_type/message when given) and stall (some events, then silence for
+  // stall_ms, then the rest). Other faults answer with the usual error
+  // status before any event, as the APIs do. Without "stream", stall answers
+  // normally after stall_ms and stream_error as overloaded.
   std::string kind = "ok";
   int delay_ms = 0;                           // wait before answering (any kind but hang)
   int status = 0;                             // for "error": the HTTP status (400, 401, 403, 404, 500, ...)
@@ -39,6 +49,9 @@ struct Action {
   std::optional<std::string> retry_after;     // "retry-after" header value
   std::optional<std::string> retry_after_ms;  // "retry-after-ms" header value
   std::optional<std::string> should_retry;    // "x-should-retry" header value
+  int stall_ms = 60000;                       // for stall: the silence
+  int after_events = -1;                      // stream faults: events sent first (-1: half of them)
+  int event_delay_ms = 0;                     // streams: wait before each event
 
   // {"action":"rate_limit","retry_after_ms":"20","delay_ms":0,...}; throws
   // std::invalid_argument naming the problem.
@@ -90,6 +103,7 @@ class LlmEmulator {
   // The most API requests ever received and not yet answered at one time
   // (since start or the last reset): what a client's concurrency limit bounds.
   int peak_concurrent() const;
+  int streamed() const;  // answers sent as a stream (any kind)
   std::vector<RecordedRequest> recorded_requests() const;
 
   struct Concurrency;  // the in-flight count, shared with each request's reply
@@ -114,6 +128,7 @@ class LlmEmulator {
   Action default_action_;
   int requests_ = 0;
   int successes_ = 0;
+  int streamed_ = 0;
   std::uint64_t next_id_ = 1;
   std::map<std::string, int> by_api_;
   std::map<std::string, int> by_outcome_;

@@ -87,6 +87,20 @@ class OpenAiDialect final : public Dialect {
     if (body.contains("max_tokens") && !body["max_tokens"].is_null()) {
       parsed.max_tokens = body["max_tokens"].get<long long>();
     }
+    if (body.contains("stream") && !body["stream"].is_null()) {
+      if (!body["stream"].is_boolean()) {
+        return invalid("Invalid type for 'stream': expected a boolean.", "stream", "invalid_type");
+      }
+      parsed.stream = body["stream"].get<bool>();
+    }
+    if (body.contains("stream_options") && !body["stream_options"].is_null()) {
+      if (!parsed.stream) {
+        return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options",
+                       "invalid_value");
+      }
+      const auto& options = body["stream_options"];
+      parsed.include_usage = options.is_object() && options.value("include_usage", false);
+    }
     std::size_t index = 0;
     for (const auto& message : body["messages"]) {
       const std::string where = "messages[" + std::to_string(index++) + "]";
@@ -153,6 +167,57 @@ class OpenAiDialect final : public Dialect {
               "", "insufficient_quota"};
     }
     return {500, "server_error", "The server had an error while processing your request. Sorry about that!", "", ""};
+  }
+
+  // chat.completion.chunk objects: the role first, the text in pieces, the
+  // finish_reason in an empty delta, the usage in a chunk of its own when
+  // include_usage asked for it (then every chunk carries "usage": null), and
+  // the literal [DONE].
+  std::vector<std::string> stream_events(const std::string& id, const ParsedRequest& request,
+                                         const Completion& completion) const override {
+    const auto created =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto chunk = [&](json choices) {
+      json out = {{"id", id},
+                  {"object", "chat.completion.chunk"},
+                  {"created", created},
+                  {"model", request.model},
+                  {"service_tier", "default"},
+                  {"system_fingerprint", nullptr},
+                  {"choices", std::move(choices)}};
+      if (request.include_usage) out["usage"] = nullptr;
+      return out;
+    };
+    const auto choice = [](json delta, json finish_reason) {
+      return json::array(
+          {{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}});
+    };
+    std::vector<std::string> events;
+    events.push_back(
+        sse_event("", chunk(choice({{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr))));
+    for (const std::string& piece : stream_pieces(completion.text)) {
+      events.push_back(sse_event("", chunk(choice({{"content", piece}}, nullptr))));
+    }
+    events.push_back(sse_event("", chunk(choice(json::object(), completion.hit_max_tokens ? "length" : "stop"))));
+    if (request.include_usage) {
+      const long long prompt_tokens = estimate_tokens(request.all_text);
+      json last = chunk(json::array());
+      last["usage"] = {{"prompt_tokens", prompt_tokens},
+                       {"completion_tokens", completion.output_tokens},
+                       {"total_tokens", prompt_tokens + completion.output_tokens}};
+      events.push_back(sse_event("", last));
+    }
+    events.push_back("data: [DONE]\n\n");
+    return events;
+  }
+
+  std::string stream_error_event(const ApiError& error) const override {
+    const auto or_null = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
+    return sse_event("", {{"error",
+                           {{"message", error.message},
+                            {"type", error.type},
+                            {"param", or_null(error.param)},
+                            {"code", or_null(error.code)}}}});
   }
 
   ApiError status_error(int status) const override {
