@@ -1,5 +1,5 @@
 // gigent-runtime: init | validate | run | status | orders | show | deliver |
-// regenerate | rotate-key | doctor. A thin
+// regenerate | rotate-key | doctor | accept | try. A thin
 // CLI over the libraries; the subcommands with more to them live in src/cli/.
 #include <algorithm>
 #include <cstdio>
@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include "cli/accept_order.h"
 #include "cli/doctor.h"
 #include "cli/manual_delivery.h"
 #include "cli/order_views.h"
@@ -22,6 +23,7 @@
 #include "cli/run_daemon.h"
 #include "cli/status_report.h"
 #include "cli/status_watch.h"
+#include "cli/try_order.h"
 #include "common/fs.h"
 #include "common/listen_address.h"
 #include "common/log.h"
@@ -163,6 +165,14 @@ int cmd_run(const std::string& path, const std::string& url, const std::string& 
   return cli::run_daemon(config, engine::resolve_backend_url(url, config));
 }
 
+int cmd_try(const std::string& path, const cli::TryOptions& options) {
+  auto loaded = load_or_report(path);
+  if (!loaded) return engine::kExitBadConfig;
+  // stdout is the delivery (or the JSON report); the provider's retry lines go to stderr.
+  log::init({.format = log::Format::Text, .level = spdlog::level::warn, .to_stderr = true});
+  return cli::try_order(loaded->config, options, std::cout, std::cerr);
+}
+
 }  // namespace
 
 // The whole command line is declared here, in the order `--help` shows it,
@@ -248,6 +258,24 @@ int main(int argc, char** argv) {
   rotate->add_option("-c,--config", config_path, "Config file")->capture_default_str();
   rotate->add_option("-u,--url", url, "Gigent backend URL");
 
+  auto* accept = app.add_subcommand(
+      "accept", "Accept a pending order left for you (outside runtime.auto_accept); the daemon then works it");
+  accept->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  accept->add_option("-u,--url", url, "Gigent backend URL");
+  accept->add_option("order_id", order_id, "The pending order to accept (see `status`)")->required();
+
+  cli::TryOptions try_options;
+  auto* try_cmd = app.add_subcommand(
+      "try", "Run one order through the prompt, the LLM and the formatting the daemon uses, without a marketplace");
+  try_cmd->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  try_cmd->add_option("--gig", try_options.gig, "The gig's title (default: the first gig)");
+  try_cmd->add_option("--tier", try_options.tier, "basic, standard or premium")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"basic", "standard", "premium"}));
+  try_cmd->add_option("brief", try_options.brief, "The buyer's brief")->required();
+  try_cmd->add_option("--input", try_options.input, "The order's input data, as JSON");
+  try_cmd->add_flag("--json", try_options.json, "Machine-readable output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -262,6 +290,13 @@ int main(int argc, char** argv) {
     if (run->parsed())
       return cmd_run(config_path, url, log_format,
                      listen_option->count() > 0 ? std::optional(listen_text) : std::nullopt);
+    if (try_cmd->parsed()) return cmd_try(config_path, try_options);
+    if (accept->parsed()) {
+      auto loaded = load_or_report(config_path);
+      if (!loaded) return engine::kExitBadConfig;
+      return cli::accept_order(loaded->config, engine::resolve_backend_url(url, loaded->config), order_id, std::cout,
+                               std::cerr);
+    }
     if (rotate->parsed()) {
       auto loaded = load_or_report(config_path);
       if (!loaded) return engine::kExitBadConfig;

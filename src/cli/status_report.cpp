@@ -5,8 +5,15 @@
 #include <sstream>
 #include <type_traits>
 
+#include <fmt/format.h>
+
+#include <filesystem>
+
 #include "boot/credentials.h"
+#include "common/file_clock.h"
 #include "common/fs.h"
+#include "engine/acceptance.h"
+#include "engine/budget.h"
 #include "engine/engine.h"
 #include "engine/lock_file.h"
 #include "listener/poller.h"
@@ -44,8 +51,25 @@ const nlohmann::json& member(const nlohmann::json& obj, const char* key) {
   return it == obj.end() ? kNull : *it;
 }
 
+// Pending orders the daemon leaves for the operator (runtime.auto_accept), with why.
+nlohmann::json held_for_operator(const config::Config& config, const std::vector<nlohmann::json>& pending) {
+  nlohmann::json held = nlohmann::json::array();
+  for (const auto& order : pending) {
+    const auto why = engine::left_for_operator(config, order);
+    if (!why) continue;
+    const auto price = engine::order_price(order);
+    held.push_back({{"order_id", string_field(order, "id")},
+                    {"gig_title", string_field(order, "gig_title")},
+                    {"tier", string_field(order, "tier", "basic")},
+                    {"price", price ? nlohmann::json(*price) : nlohmann::json(nullptr)},
+                    {"why", *why}});
+  }
+  return held;
+}
+
 // Every order status, counted over every page; an unknown count carries why.
-void count_orders(marketplace::MarketplaceClient& client, const std::string& agent_id, nlohmann::json& backend) {
+void count_orders(const config::Config& config, marketplace::MarketplaceClient& client, const std::string& agent_id,
+                  nlohmann::json& backend) {
   listener::Poller poller(client, agent_id);
   nlohmann::json orders = nlohmann::json::object(), errors = nlohmann::json::object();
   for (auto st : marketplace::kOrderStatuses) {
@@ -53,12 +77,14 @@ void count_orders(marketplace::MarketplaceClient& client, const std::string& age
     auto found = poller.fetch(name);
     orders[name] = found.ok ? nlohmann::json(found.orders.size() + found.unreadable.size()) : nlohmann::json(nullptr);
     if (!found.ok) errors[name] = found.error;
+    if (found.ok && name == "pending") backend["held_for_operator"] = held_for_operator(config, found.orders);
   }
   backend["orders"] = orders;
   if (!errors.empty()) backend["order_errors"] = errors;
 }
 
-void ask_backend(const boot::Credentials& creds, const std::string& backend_url, nlohmann::json& out) {
+void ask_backend(const config::Config& config, const boot::Credentials& creds, const std::string& backend_url,
+                 nlohmann::json& out) {
   marketplace::MarketplaceClient client({backend_url, creds.api_key, std::chrono::seconds(5)});
   auto agent = client.get_agent(creds.agent_id);
   if (!agent.ok()) {
@@ -78,7 +104,7 @@ void ask_backend(const boot::Credentials& creds, const std::string& backend_url,
                       {"title", string_field(g, "title")},
                       {"price_basic", member(g, "price_basic")}});
   backend["gigs"] = gigs;
-  count_orders(client, creds.agent_id, backend);
+  count_orders(config, client, creds.agent_id, backend);
   out["backend"] = backend;
 
   // Kept results are shown with their gig's title, which only the backend knows.
@@ -109,12 +135,33 @@ nlohmann::json read_daemon_state(const engine::RuntimePaths& paths) {
   return daemon;
 }
 
+// Today's spend: the running daemon's own report, else the journal read
+// without writing to it (see Journal::read_usage_on_day); nothing when
+// there is no journal yet.
+void read_budget(const config::Config& config, const engine::RuntimePaths& paths, nlohmann::json& out) {
+  const auto& daemon = member(out, "daemon");
+  if (field(daemon, "running", false) && member(daemon, "budget").is_object()) {
+    out["budget"] = member(daemon, "budget");
+    return;
+  }
+  std::error_code missing;
+  if (!std::filesystem::exists(paths.journal, missing)) return;
+  try {
+    const std::string day = engine::utc_day(daemon_wall_clock().wall());
+    out["budget"] =
+        engine::budget_report(config.execution.budget, day, engine::Journal::read_usage_on_day(paths.journal, day));
+  } catch (const std::exception& e) {
+    out["budget_error"] = e.what();
+  }
+}
+
 }  // namespace
 
 nlohmann::json collect_status(const config::Config& config, const std::string& backend_url) {
   auto paths = engine::RuntimePaths::for_config(config.path);
   nlohmann::json out = {{"config", config.path}, {"backend_url", backend_url}, {"agent_name", config.agent.name}};
   out["daemon"] = read_daemon_state(paths);
+  read_budget(config, paths, out);
   std::optional<boot::Credentials> creds;
   try {
     creds = boot::load_credentials(paths.credentials);
@@ -124,7 +171,7 @@ nlohmann::json collect_status(const config::Config& config, const std::string& b
   out["registered"] = creds.has_value();
   if (creds) {
     out["agent_id"] = creds->agent_id;
-    ask_backend(*creds, backend_url, out);
+    ask_backend(config, *creds, backend_url, out);
   }
   return out;
 }
@@ -232,6 +279,39 @@ void render_kept_orders(std::ostringstream& o, const nlohmann::json& d) {
   }
 }
 
+// "1234 of 5000 tokens" style: today's spend against the day's limits.
+void render_budget(std::ostringstream& o, const nlohmann::json& s) {
+  if (s.contains("budget_error")) {
+    o << "Budget    ? cannot read the journal: " << field(s, "budget_error", std::string()) << "\n";
+    return;
+  }
+  const auto& b = member(s, "budget");
+  if (!b.is_object()) return;
+  o << "Today     " << field(b, "day", std::string()) << " UTC: " << field(b, "tokens", 0LL) << " tokens ("
+    << field(b, "input_tokens", 0LL) << " in / " << field(b, "output_tokens", 0LL) << " out, " << field(b, "calls", 0LL)
+    << " LLM calls)";
+  if (member(b, "max_tokens_per_day").is_number()) o << " of " << field(b, "max_tokens_per_day", 0LL);
+  if (member(b, "cost_usd").is_number()) o << fmt::format(", ${:.4f}", field(b, "cost_usd", 0.0));
+  if (member(b, "max_cost_per_day_usd").is_number())
+    o << fmt::format(" of ${:.2f}", field(b, "max_cost_per_day_usd", 0.0));
+  o << "\n";
+  if (field(b, "used_up", false))
+    o << "          budget used up: new orders stay pending until 00:00 UTC (" << field(b, "reason", std::string())
+      << ")\n";
+}
+
+void render_held(std::ostringstream& o, const nlohmann::json& backend) {
+  const auto& held = member(backend, "held_for_operator");
+  if (!held.is_array() || held.empty()) return;
+  o << "Pending for you (outside runtime.auto_accept; take one with `gigent-runtime accept ID`):\n";
+  for (const auto& item : held) {
+    o << "  - " << string_field(item, "order_id") << "  \"" << string_field(item, "gig_title") << "\"  "
+      << string_field(item, "tier");
+    if (member(item, "price").is_number()) o << fmt::format("  ${:.2f}", field(item, "price", 0.0));
+    o << "  " << string_field(item, "why") << "\n";
+  }
+}
+
 }  // namespace
 
 std::string render_status(const nlohmann::json& s) {
@@ -248,6 +328,8 @@ std::string render_status(const nlohmann::json& s) {
   }
   const auto& d = member(s, "daemon");
   render_daemon(o, d);
+  render_budget(o, s);
+  render_held(o, member(s, "backend"));
   render_kept_orders(o, d);
   return o.str();
 }

@@ -78,15 +78,38 @@ struct OwnerSection {
 
 enum class FailedOrderAction { Leave, Reject, Cancel };
 
+// `runtime.auto_accept` written as a mapping: a new order is accepted only when
+// it passes every condition given; any other stays pending for the operator
+// (`gigent-runtime accept ORDER_ID`).
+struct AcceptRule {
+  std::optional<double> max_price;      // the order's price in USD, at most this
+  std::vector<std::string> tiers;       // basic | standard | premium; empty: any
+  std::vector<std::string> categories;  // the gig's category; empty: any
+};
+
 struct RuntimeSection {
   int poll_interval_seconds = 10;  // 1..3600 (a fraction loads rounded up, with a warning)
   bool auto_accept = true;
+  // Set when auto_accept is a mapping (auto_accept is then true): only orders
+  // the rule admits are accepted.
+  std::optional<AcceptRule> accept_rule;
   int max_concurrent_orders = 3;    // 1..256
   int shutdown_grace_seconds = 60;  // 0..3600: in-flight orders get this long at shutdown
   int max_order_attempts = 3;       // 1..100: then the order is "poison"
   FailedOrderAction failed_order_action = FailedOrderAction::Leave;
   bool allow_replicas = false;  // allow a second daemon on the same config
   int long_poll_seconds = 25;   // 0 disables long-poll even when the server offers it
+};
+
+// `execution.budget`: what the daemon may spend. 0 means no limit (and, for
+// the prices, no cost known).
+struct BudgetSection {
+  int max_tokens_per_order = 0;  // caps max_tokens and the sum of an order's LLM calls
+  int max_tokens_per_day = 0;    // input + output tokens per UTC day; gates accepting new orders
+  double max_cost_per_day_usd = 0;
+  double price_per_million_input_tokens = 0;
+  double price_per_million_output_tokens = 0;
+  bool has_prices() const { return price_per_million_input_tokens > 0 || price_per_million_output_tokens > 0; }
 };
 
 // One entry of execution.fallback: another provider tried, in order, when
@@ -117,6 +140,7 @@ struct ExecutionSection {
   // when max_tokens is above 21,333 (executor/stream.h).
   std::string stream = "auto";
   std::vector<FallbackProvider> fallback;  // at most 5, tried in order
+  BudgetSection budget;
 };
 
 enum class DeliveryFormat { Markdown, Text, Json };

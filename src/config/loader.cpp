@@ -37,7 +37,7 @@ const std::vector<std::string_view> kRuntimeKeys = {
 const std::vector<std::string_view> kExecutionKeys = {
     "provider", "model",           "system_prompt",           "temperature", "max_tokens",       "api_key",
     "base_url", "timeout_seconds", "connect_timeout_seconds", "max_retries", "max_input_tokens", "stream",
-    "fallback"};
+    "fallback", "budget"};
 const std::vector<std::string_view> kDeliveryKeys = {"format", "auto_deliver", "truncation_marker"};
 const std::vector<std::string_view> kHeartbeatKeys = {"enabled", "interval_seconds"};
 const std::vector<std::string_view> kLoggingKeys = {"level", "format"};
@@ -112,7 +112,7 @@ void read_runtime(Reader& in, const Section& root, RuntimeSection& out) {
                    .why_not_smaller = "polling more than once a second loads the marketplace without taking orders "
                                       "sooner (long-poll, when the server offers it, already answers at once); "
                                       "recommend 10"});
-  in.read_bool(*runtime, "auto_accept", out.auto_accept);
+  read_auto_accept(in, *runtime, out);
   in.read_int(*runtime, "max_concurrent_orders", out.max_concurrent_orders, 1, 256);
   in.read_int(*runtime, "shutdown_grace_seconds", out.shutdown_grace_seconds, 0, 3600);
   in.read_int(*runtime, "max_order_attempts", out.max_order_attempts, 1, 100);
@@ -162,6 +162,7 @@ void read_execution(Reader& in, const Section& root, const LoadOptions& options,
   in.read_int(*execution, "timeout_seconds", out.timeout_seconds, 1, 3600);
   in.read_int(*execution, "connect_timeout_seconds", out.connect_timeout_seconds, 1, 300);
   in.read_int(*execution, "max_retries", out.max_retries, 0, 10);
+  read_budget(in, *execution, out.budget);
   if (options.require_llm_key) check_llm_key(in, *execution, out, env);
   read_stream_and_fallback(in, *execution, options.require_llm_key, env, out);
 }

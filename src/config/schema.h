@@ -21,4 +21,11 @@ void read_gigs(Reader& in, const Section& root, const std::string& provider, std
 void read_stream_and_fallback(Reader& in, const Section& execution, bool require_llm_key, const EnvLookup& env,
                               ExecutionSection& out);
 
+// `runtime.auto_accept`: a boolean, or a mapping (an AcceptRule) that sets
+// out.accept_rule (spend_limits.cpp).
+void read_auto_accept(Reader& in, const Section& runtime, RuntimeSection& out);
+
+// `execution.budget` (spend_limits.cpp).
+void read_budget(Reader& in, const Section& execution, BudgetSection& out);
+
 }  // namespace gigent::config

@@ -109,6 +109,13 @@ runtime:
   # to whole seconds (below 1, with a warning).
   poll_interval_seconds: 10
   # Accept new orders automatically (true) or leave them pending (false).
+  # Or a rule: only orders that pass every condition given are accepted; any
+  # other stays pending for you (listed in `gigent-runtime status`, taken with
+  # `gigent-runtime accept ORDER_ID`). E.g.
+  # auto_accept:
+  #   max_price: 50                 # USD, the order's price
+  #   tiers: [basic, standard]      # basic | standard | premium
+  #   categories: [writing]         # the gig's category
   auto_accept: true
   # Orders worked on at the same time, 1..256.
   max_concurrent_orders: 3
@@ -170,6 +177,19 @@ execution:
   #     model: gpt-4o
   #     api_key: ${OPENAI_API_KEY}
   #     base_url: ""
+  # Spend limits, all optional (none by default). Tokens are the provider's
+  # own counts (input + output), kept in the journal across restarts.
+  # max_tokens_per_order caps max_tokens and the sum of an order's LLM calls
+  # (retries and revisions included). When a UTC day's tokens or cost reach
+  # their limit, new orders stay pending until the next day; orders already
+  # taken are finished. Prices are your provider's for the model, in USD per
+  # million tokens; they give the cost `status` and `try` show.
+  # budget:
+  #   max_tokens_per_order: 20000
+  #   max_tokens_per_day: 1000000
+  #   max_cost_per_day_usd: 5
+  #   price_per_million_input_tokens: 3
+  #   price_per_million_output_tokens: 15
 
 # --- What gets delivered (all optional; defaults shown) ----------------------
 delivery:

@@ -9,10 +9,12 @@
 #include <fmt/format.h>
 
 #include "boot/boot.h"
+#include "common/file_clock.h"
 #include "common/listen_address.h"
 #include "common/log.h"
 #include "common/service_notify.h"
 #include "common/time_format.h"
+#include "engine/budget.h"
 #include "engine/dispatcher.h"
 #include "engine/health.h"
 #include "engine/intake.h"
@@ -76,6 +78,10 @@ struct Engine::Impl {
   LockFile lock;
   std::unique_ptr<StateFile> state_file;
   std::unique_ptr<Journal> journal;
+  std::unique_ptr<Budget> budget;  // over the journal; made with it
+  // The budget for the /metrics scrape hook, which runs on the endpoint's
+  // thread from before boot: set once the budget exists, never unset.
+  std::atomic<Budget*> budget_for_metrics{nullptr};
   std::string agent_id;  // set by boot, before any thread that reads it starts
   std::mutex phase_mutex;
   std::string phase = "starting";
@@ -147,6 +153,13 @@ nlohmann::json Engine::Impl::snapshot(const WorkerPool* pool) {
                                                : retrying)
             .push_back(std::move(item));
       }
+    } catch (const std::exception& e) {
+      state["journal_error"] = e.what();
+    }
+  }
+  if (budget) {
+    try {
+      state["budget"] = budget->today();  // tokens and cost today against execution.budget
     } catch (const std::exception& e) {
       state["journal_error"] = e.what();
     }
@@ -240,6 +253,14 @@ bool Engine::Impl::start_endpoint() {
   }
   scrape_hook = metrics::add_scrape_hook([this] {
     for (const auto& check : health().checks) metrics::set_health_check(check.name, check.ok);
+    if (Budget* spent = budget_for_metrics.load()) {
+      try {
+        metrics::runtime_metrics().budget_tokens_used_today.Set(spent->today()["tokens"].get<double>());
+      } catch (const std::exception&) {
+        // The journal cannot be read now: the gauge keeps its last value and
+        // the journal health check says why.
+      }
+    }
   });
   log->info("serving /healthz, /metrics and /status on http://{}:{}", address->host, operator_endpoint->port());
   return true;
@@ -307,6 +328,8 @@ int Engine::Impl::boot(std::optional<Booted>& booted) {
   // orphan it.
   try {
     journal = std::make_unique<Journal>(paths.journal);
+    budget = std::make_unique<Budget>(config.execution, *journal, daemon_wall_clock());
+    budget_for_metrics = budget.get();
   } catch (const JournalError& e) {
     if (e.complete())
       log->error("{}", e.what());
@@ -362,11 +385,11 @@ int Engine::Impl::serve(Booted& booted) {
     heartbeat_started = std::chrono::system_clock::now();
   }
   marketplace::MarketplaceClient client(endpoint, &shutdown);
-  OrderProcessor processor(config, agent_id, endpoint, *booted.provider, *journal, counters, hard_stop);
+  OrderProcessor processor(config, agent_id, endpoint, *booted.provider, *journal, *budget, counters, hard_stop);
   WorkerPool pool(config.runtime.max_concurrent_orders);
   Dispatcher dispatcher(pool, processor, [this] { request_state_write(); });
   Reconciler reconciler(config, agent_id, client, *journal, dispatcher);
-  OrderIntake intake(client, *journal, dispatcher, reconciler);
+  OrderIntake intake(config, client, *journal, *budget, dispatcher, reconciler);
 
   bool long_poll =
       config.runtime.long_poll_seconds > 0 && listener::Poller(client, agent_id).server_supports_long_poll();

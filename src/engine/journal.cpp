@@ -2,6 +2,8 @@
 
 #include "common/fs.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
@@ -141,37 +143,22 @@ Journal::Journal(const std::string& path) : path_(path) {
         " output_tokens INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
         " next_attempt_at INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL DEFAULT (datetime('now')))");
     exec("CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state)");
-    // Journals written before owner_pid existed get the column (0: no owner).
-    bool has_owner = false;
-    {
-      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_pid'"));
-      has_owner = s.step();
-    }
-    if (!has_owner) exec("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0");
-    bool has_owner_start = false;
-    {
-      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_start'"));
-      has_owner_start = s.step();
-    }
-    if (!has_owner_start) exec("ALTER TABLE jobs ADD COLUMN owner_start TEXT NOT NULL DEFAULT ''");
-    bool has_note = false;
-    {
-      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'operator_note'"));
-      has_note = s.step();
-    }
-    if (!has_note) exec("ALTER TABLE jobs ADD COLUMN operator_note TEXT NOT NULL DEFAULT ''");
-    bool has_answered_by = false;
-    {
-      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'answered_by'"));
-      has_answered_by = s.step();
-    }
-    if (!has_answered_by) exec("ALTER TABLE jobs ADD COLUMN answered_by TEXT NOT NULL DEFAULT ''");
-    bool has_round = false;
-    {
-      Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'round'"));
-      has_round = s.step();
-    }
-    if (!has_round) exec("ALTER TABLE jobs ADD COLUMN round INTEGER NOT NULL DEFAULT 0");
+    // Journals written by older versions get each later column, with the
+    // default that means "not set" (owner_pid 0: no owner; round 0: the first
+    // delivery).
+    add_column_if_missing("owner_pid INTEGER NOT NULL DEFAULT 0");
+    add_column_if_missing("owner_start TEXT NOT NULL DEFAULT ''");
+    add_column_if_missing("operator_note TEXT NOT NULL DEFAULT ''");
+    add_column_if_missing("answered_by TEXT NOT NULL DEFAULT ''");
+    add_column_if_missing("round INTEGER NOT NULL DEFAULT 0");
+    // One row per LLM answer: the budget's memory across restarts.
+    exec(
+        "CREATE TABLE IF NOT EXISTS llm_usage ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL, day TEXT NOT NULL, at INTEGER NOT NULL,"
+        " input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL DEFAULT 0,"
+        " provider TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '')");
+    exec("CREATE INDEX IF NOT EXISTS llm_usage_day ON llm_usage(day)");
+    exec("CREATE INDEX IF NOT EXISTS llm_usage_order ON llm_usage(order_id)");
   } catch (const sqlite::Error& e) {
     statements_.reset();
     sqlite3_close(db_);
@@ -181,6 +168,17 @@ Journal::Journal(const std::string& path) : path_(path) {
     sqlite3_close(db_);
     throw;
   }
+}
+
+void Journal::add_column_if_missing(const std::string& definition) {
+  const std::string name = definition.substr(0, definition.find(' '));
+  bool present = false;
+  {
+    Statement s(prepared("SELECT 1 FROM pragma_table_info('jobs') WHERE name = ?"));
+    s.bind_text(1, name);
+    present = s.step();
+  }
+  if (!present) exec(("ALTER TABLE jobs ADD COLUMN " + definition).c_str());
 }
 
 Journal::~Journal() {
@@ -311,6 +309,86 @@ std::vector<JobRecord> Journal::in_states(const std::vector<JobState>& states) {
     throw JournalError("cannot read the order journal " + path_ + ": " + e.what());
   }
   return out;
+}
+
+void Journal::record_usage(const UsageRow& row) {
+  std::lock_guard lock(mutex_);
+  Statement s(
+      prepared("INSERT INTO llm_usage (order_id, day, at, input_tokens, output_tokens, cost_usd, provider, model) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.bind_text(1, row.order_id);
+  s.bind_text(2, row.day);
+  s.bind_int64(3, row.at);
+  s.bind_int64(4, row.input_tokens);
+  s.bind_int64(5, row.output_tokens);
+  s.bind_double(6, row.cost_usd);
+  s.bind_text(7, row.provider);
+  s.bind_text(8, row.model);
+  run_or_throw(s, "cannot record the LLM usage of order " + row.order_id + " in " + path_);
+}
+
+UsageTotals Journal::usage_where(const char* column, const std::string& value) {
+  std::lock_guard lock(mutex_);
+  // `column` is one of two literals of this file, never input.
+  Statement s(prepared(std::string("SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "
+                                   "COALESCE(SUM(cost_usd), 0), COUNT(*) FROM llm_usage WHERE ") +
+                       column + " = ?"));
+  s.bind_text(1, value);
+  UsageTotals totals;
+  try {
+    if (s.step()) {
+      totals.input_tokens = s.column_int64(0);
+      totals.output_tokens = s.column_int64(1);
+      totals.cost_usd = s.column_double(2);
+      totals.calls = s.column_int64(3);
+    }
+  } catch (const sqlite::Error& e) {
+    throw JournalError("cannot read the LLM usage from " + path_ + ": " + e.what());
+  }
+  return totals;
+}
+
+UsageTotals Journal::read_usage_on_day(const std::string& path, const std::string& day) {
+  std::string uri = "file:";
+  for (char c : path) {  // a URI: the characters that would end or escape the path are percent-encoded
+    if (c == '%' || c == '?' || c == '#')
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else
+      uri += c;
+  }
+  uri += "?immutable=1";
+  sqlite3* db = nullptr;
+  try {
+    db = sqlite::open(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 1000);
+  } catch (const sqlite::Error& e) {
+    throw JournalError("cannot read the order journal " + path + ": " + e.what());
+  }
+  struct Close {
+    sqlite3* db;
+    ~Close() { sqlite3_close(db); }
+  } close{db};
+  sqlite::StatementCache statements(db);  // finalized before the connection closes
+  UsageTotals totals;
+  try {
+    Statement s(statements.get(
+        "SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), COALESCE(SUM(cost_usd), 0), "
+        "COUNT(*) FROM llm_usage WHERE day = ?"));
+    s.bind_text(1, day);
+    if (s.step()) totals = {s.column_int64(0), s.column_int64(1), s.column_double(2), s.column_int64(3)};
+  } catch (const sqlite::Error& e) {
+    // A journal from before usage was recorded has no table yet: nothing spent.
+    if (std::string(e.what()).find("no such table") != std::string::npos) return totals;
+    throw JournalError("cannot read the LLM usage from " + path + ": " + e.what());
+  }
+  return totals;
+}
+
+UsageTotals Journal::usage_of_order(const std::string& order_id) {
+  return usage_where("order_id", order_id);
+}
+
+UsageTotals Journal::usage_on_day(const std::string& day) {
+  return usage_where("day", day);
 }
 
 bool Journal::take_over(const JobRecord& seen) {

@@ -59,6 +59,27 @@ struct JobRecord {
   int round = 0;
 };
 
+// One LLM call's usage, as the provider reported it, kept so that a restart
+// still knows what the day and each order have spent (engine/budget.h).
+struct UsageRow {
+  std::string order_id;
+  std::string day;   // UTC "YYYY-MM-DD" of the budget's clock when the answer came
+  long long at = 0;  // unix seconds, same clock
+  long long input_tokens = 0;
+  long long output_tokens = 0;
+  double cost_usd = 0;  // at the prices configured then; 0 when none were
+  std::string provider;
+  std::string model;
+};
+
+struct UsageTotals {
+  long long input_tokens = 0;
+  long long output_tokens = 0;
+  double cost_usd = 0;
+  long long calls = 0;
+  long long tokens() const { return input_tokens + output_tokens; }
+};
+
 // "<boot id>:<start time>" of process `pid`, or "" when it does not exist (or
 // /proc cannot tell).
 std::string process_start_token(int pid);
@@ -121,15 +142,33 @@ class Journal {
   // One small durable write, for /healthz: throws JournalError when the
   // journal cannot be written now (full disk, read-only file system).
   void probe_write();
+  // Appends one call's usage (durable when it returns). Called once per
+  // answer received, before the answer's result is recorded: a crash between
+  // the two costs a second call, which is then counted too, as it was paid.
+  // Throws JournalError.
+  void record_usage(const UsageRow& row);
+  // Sums over every call of one order (retries and revisions included), or
+  // over every call of one UTC day. Throws JournalError.
+  UsageTotals usage_of_order(const std::string& order_id);
+  UsageTotals usage_on_day(const std::string& day);
+  // usage_on_day() for a reader that must not write: the file is opened
+  // immutable, so no -wal or -shm file is created (they would belong to
+  // whoever runs `status`, perhaps root, and lock the daemon out). What a
+  // running daemon has not checkpointed yet is not seen. Zero when there is
+  // no journal. Throws JournalError.
+  static UsageTotals read_usage_on_day(const std::string& path, const std::string& day);
   const std::string& path() const { return path_; }
 
  private:
   void exec(const char* sql);
+  // `definition` is "name TYPE ..." as in ALTER TABLE jobs ADD COLUMN.
+  void add_column_if_missing(const std::string& definition);
   // Prepared once per SQL text and reused (the caller holds mutex_), so the
   // SQL is parsed once, not on every step the daemon records.
   sqlite3_stmt* prepared(const std::string& sql);
   // One INSERT for put() and create(); returns the rows changed.
   int write(const JobRecord& record, const std::string& insert_verb);
+  UsageTotals usage_where(const char* column, const std::string& value);
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;

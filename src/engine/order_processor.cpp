@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "delivery/delivery.h"
 #include "engine/cancel_watch.h"
-#include "executor/json_check.h"
+#include "engine/order_work.h"
 #include "executor/prompt.h"
 #include "marketplace/retry.h"
 #include "metrics/runtime_metrics.h"
@@ -78,14 +78,6 @@ std::string id_excerpt(const std::string& id) {
   return out;
 }
 
-std::string format_count(long long n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 }  // namespace
 
 bool valid_order_id(const std::string& id) {
@@ -135,13 +127,14 @@ nlohmann::json Counters::to_json() const {
 }
 
 OrderProcessor::OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
-                               executor::LlmProvider& provider, Journal& journal, Counters& counters,
+                               executor::LlmProvider& provider, Journal& journal, Budget& budget, Counters& counters,
                                const Cancellation& hard_stop)
     : config_(config),
       agent_id_(std::move(agent_id)),
       endpoint_(std::move(endpoint)),
       provider_(provider),
       journal_(journal),
+      budget_(budget),
       counters_(counters),
       hard_stop_(hard_stop) {}
 
@@ -317,11 +310,6 @@ bool is_late(const nlohmann::json& row, std::string& deadline) {
   return static_cast<long long>(timegm(&tm)) < unix_now();
 }
 
-std::string joined(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
 }  // namespace
 
 void OrderProcessor::retry_later(JobRecord& record, const std::string& why) {
@@ -379,14 +367,7 @@ std::optional<JobRecord> OrderProcessor::begin_revision(marketplace::Marketplace
 
 bool OrderProcessor::input_acceptable(marketplace::MarketplaceClient& client, const nlohmann::json& order,
                                       JobRecord record) {
-  const config::Gig* gig = config::find_gig(config_, marketplace::string_field(order, "gig_title"));
-  if (gig == nullptr || gig->input_schema.is_null()) return true;
-  static const nlohmann::json kNoInput;
-  auto input_it = order.is_object() ? order.find("input_data") : order.end();
-  const auto input = executor::input_as_json(input_it != order.end() ? *input_it : kNoInput);
-  const std::vector<std::string> problems =
-      input ? executor::schema_problems(gig->input_schema, *input)
-            : std::vector<std::string>{"the input data is text that is not JSON; expected a JSON document"};
+  const std::vector<std::string> problems = input_problems(config_, order);
   if (problems.empty()) return true;
   counters_.inputs_rejected++;
   record.order_id = marketplace::string_field(order, "id");
@@ -416,13 +397,10 @@ void OrderProcessor::execute_and_deliver(marketplace::MarketplaceClient& client,
             record.round > 0 ? fmt::format(" for revision {}", record.round) : "");
   auto result = ask(client, *request, record);
   if (!result || !check_reply(client, row, *request, *result, record)) return;
-  std::string text = result->text;
-  if (result->truncated) {
+  if (result->truncated)
     log->warn("order {}: the model stopped at max_tokens ({}); delivering with the truncation marker", id,
               request->max_tokens.value_or(config_.execution.max_tokens));
-    text += config_.delivery.truncation_marker;
-  }
-  record.delivery_data = delivery::format_result(text, config_.delivery.format).dump();
+  record.delivery_data = delivery_of(config_, *result).dump();
   record.input_tokens = result->usage.input_tokens;
   record.output_tokens = result->usage.output_tokens;
   record.answered_by = result->provider + "/" + (result->model.empty() ? result->configured_model : result->model);
@@ -449,100 +427,43 @@ std::optional<executor::LlmRequest> OrderProcessor::prepare_request(marketplace:
     retry_later(record, "cannot read the order's messages and last delivery for its revision");
     return std::nullopt;
   }
-  executor::OrderPrompt prompt;
-  prompt.order = &row;
-  prompt.gig = config::find_gig(config_, marketplace::string_field(row, "gig_title"));
-  prompt.execution = config_.execution;
-  prompt.format = config_.delivery.format;
-  static const nlohmann::json kNone;
-  auto messages = row.is_object() ? row.find("messages") : row.end();
-  const auto words =
-      executor::read_buyer_words(messages != row.end() ? *messages : kNone, marketplace::string_field(row, "buyer_id"),
-                                 marketplace::string_field(row, "delivered_at"));
-  prompt.clarifications = words.clarifications;
-  if (record.round > 0) {
-    auto delivered = row.find("delivery_data");
-    prompt.revision = executor::RevisionRound{
-        record.round, executor::delivered_text(delivered != row.end() ? *delivered : kNone), words.revision_request};
-  }
-  // Checked before anything is decoded or rendered, and again on the prompt
-  // itself: a buyer decides how large an order is, the seller pays for it.
-  const long long limit = max_input_tokens(config_.execution);
-  auto too_large = [&](std::size_t bytes) {
-    const long long tokens = executor::estimate_tokens(bytes);
-    if (tokens <= limit) return false;
-    record.last_error = "the order is too large: about " + format_count(tokens) +
-                        " tokens (estimated as bytes/4) where execution.max_input_tokens allows " +
-                        format_count(limit) + "; not sent to the model";
-    give_up(client, record, record.last_error,
-            "the brief and input data are too large for this agent (about " + format_count(tokens) +
-                " tokens; it accepts at most " + format_count(limit) + ")");
-    return true;
-  };
-  auto input_it = row.is_object() ? row.find("input_data") : row.end();
-  const std::size_t raw_input =
-      input_it != row.end() && input_it->is_string() ? input_it->get_ref<const std::string&>().size() : 0;
-  if (too_large(config_.execution.system_prompt.size() + marketplace::string_field(row, "brief").size() + raw_input))
-    return std::nullopt;
-  executor::LlmRequest request;
-  try {
-    request = executor::build_order_request(prompt);
-  } catch (const executor::InputRejected& e) {
-    record.last_error = std::string("cannot use the order's input: ") + e.what();
-    give_up(client, record, record.last_error, e.what());
+  PreparedCall call = prepare_call(config_, row, record.round, record.operator_note);
+  if (!call.refused.empty()) {
+    record.last_error = call.refused;
+    give_up(client, record, record.last_error, call.for_buyer);
     return std::nullopt;
   }
-  // The operator asked for a new result (`gigent-runtime regenerate --note`).
-  if (!record.operator_note.empty())
-    request.turns.back().content += "\n\n## Note from the seller\n" + record.operator_note;
-  if (too_large(request.text_bytes())) return std::nullopt;
-  return request;
+  // What the order's earlier calls spent (retries, corrections, revisions)
+  // counts against its own budget.
+  const OrderAllowance allowance = budget_.allowance_for(record.order_id, call.prompt_tokens, call.max_tokens);
+  if (allowance.refused) {
+    record.last_error = allowance.reason;
+    give_up(client, record, record.last_error, "the order needs more work than this agent allows for one order");
+    return std::nullopt;
+  }
+  call.request.max_tokens = allowance.max_tokens;
+  return call.request;
 }
 
 std::optional<executor::LlmResult> OrderProcessor::ask(marketplace::MarketplaceClient& client,
                                                        const executor::LlmRequest& request, JobRecord& record) {
   auto result = call_llm(request, record, client);
   if (!result) return result;
+  // Before the result is saved: see Journal::record_usage. A fallback names itself.
+  budget_.record(record.order_id, *result, result->provider.empty() ? provider_.name() : result->provider);
   counters_.input_tokens += result->usage.input_tokens;
   counters_.output_tokens += result->usage.output_tokens;
   counters_.llm_latency_ms_total += result->latency.count();
   return result;
 }
 
-namespace {
-std::vector<std::string> reply_problems(const nlohmann::json& schema, const std::string& reply) {
-  auto parsed = executor::reply_as_json(reply);
-  if (!parsed) return {"the reply is not a JSON document"};
-  return executor::schema_problems(schema, *parsed);
-}
-}  // namespace
-
 bool OrderProcessor::check_reply(marketplace::MarketplaceClient& client, const nlohmann::json& row,
                                  const executor::LlmRequest& asked, executor::LlmResult& result, JobRecord& record) {
-  const config::Gig* gig = config::find_gig(config_, marketplace::string_field(row, "gig_title"));
-  if (config_.delivery.format != config::DeliveryFormat::Json || gig == nullptr || gig->output_schema.is_null())
-    return true;
-  auto problems = reply_problems(gig->output_schema, result.text);
-  if (problems.empty()) return true;
-  logger()->warn(
-      "order {}: the reply does not satisfy the gig's output_schema ({}); asking once more, quoting the "
-      "problems",
-      record.order_id, joined(problems, "; "));
-  auto again = ask(client, executor::correction_request(asked, result.text, problems), record);
-  if (!again) return false;
-  problems = reply_problems(gig->output_schema, again->text);
-  if (!problems.empty()) {
-    give_up(client, record,
-            "the model's reply does not satisfy the gig's output_schema, even after one correction: " +
-                joined(problems, "; "),
-            "the result did not have the form this gig promises (" + joined(problems, "; ").substr(0, 300) + ")");
-    return false;
-  }
-  counters_.replies_corrected++;
-  again->usage.input_tokens += result.usage.input_tokens;
-  again->usage.output_tokens += result.usage.output_tokens;
-  result = std::move(*again);
-  return true;
+  auto check = check_output(config_, row, asked, result,
+                            [&](const executor::LlmRequest& correction) { return ask(client, correction, record); });
+  if (!check.failure.empty()) give_up(client, record, check.failure, check.for_buyer);
+  if (check.corrected) counters_.replies_corrected++;
+  return check.ok;
 }
 
 std::optional<executor::LlmResult> OrderProcessor::call_llm(const executor::LlmRequest& request, JobRecord& record,

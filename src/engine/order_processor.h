@@ -16,6 +16,7 @@
 #include "common/cancel.h"
 #include "common/status_registry.h"
 #include "config/config.h"
+#include "engine/budget.h"
 #include "engine/journal.h"
 #include "executor/llm_provider.h"
 #include "marketplace/client.h"
@@ -49,7 +50,8 @@ long long max_input_tokens(const config::ExecutionSection& execution);
 class OrderProcessor {
  public:
   OrderProcessor(const config::Config& config, std::string agent_id, marketplace::Endpoint endpoint,
-                 executor::LlmProvider& provider, Journal& journal, Counters& counters, const Cancellation& hard_stop);
+                 executor::LlmProvider& provider, Journal& journal, Budget& budget, Counters& counters,
+                 const Cancellation& hard_stop);
 
   // For an order the poller found: pending → accepted (when auto_accept) →
   // in_progress. False when another worker or replica got it first (quietly
@@ -108,6 +110,7 @@ class OrderProcessor {
   marketplace::Endpoint endpoint_;
   executor::LlmProvider& provider_;
   Journal& journal_;
+  Budget& budget_;
   Counters& counters_;
   const Cancellation& hard_stop_;
   std::mutex clients_mutex_;

@@ -19,11 +19,17 @@ void Reconciler::run() {
   close_finished(open_on_backend);
 }
 
-bool Reconciler::should_resume(const std::string& id, const std::optional<JobRecord>& record) const {
+bool Reconciler::should_resume(const std::string& id, const std::optional<JobRecord>& record,
+                               const std::string& backend_status) const {
   if (dispatcher_.in_flight(id)) return false;
-  // With replicas, an order without a journal entry here belongs to another
-  // replica, and so does one whose record a live replica wrote last.
-  if (config_.runtime.allow_replicas && (!record || held_by_another_live_process(*record))) return false;
+  // With replicas, an order in progress without a journal entry here belongs
+  // to another replica, and so does one whose record a live replica wrote
+  // last. An accepted one without an entry was accepted by hand (`gigent-runtime
+  // accept`, the web page): claim() records it with an insert that exactly one
+  // replica wins.
+  if (config_.runtime.allow_replicas &&
+      ((!record && backend_status != "accepted") || (record && held_by_another_live_process(*record))))
+    return false;
   if (!record) return true;
   switch (record->state) {
     case JobState::Poison:
@@ -49,7 +55,7 @@ bool Reconciler::resume(const std::string& backend_status, std::set<std::string>
     std::string id = marketplace::string_field(order, "id");
     open_on_backend.insert(id);
     auto record = journal_.get(id);
-    if (!should_resume(id, record)) continue;
+    if (!should_resume(id, record, backend_status)) continue;
     if (!dispatcher_.has_free_worker()) return false;
     log->info("resuming order {} ({}{})", id, backend_status,
               record && record->state == JobState::ResultReady ? ", result already saved" : "");

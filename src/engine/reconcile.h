@@ -22,7 +22,8 @@ class Reconciler {
   // Resumes the open orders of one backend status; false when the list could
   // not be read or every worker is busy.
   bool resume(const std::string& backend_status, std::set<std::string>& open_on_backend);
-  bool should_resume(const std::string& id, const std::optional<JobRecord>& record) const;
+  bool should_resume(const std::string& id, const std::optional<JobRecord>& record,
+                     const std::string& backend_status) const;
   // Closes journal entries whose order the backend finished meanwhile.
   void close_finished(const std::set<std::string>& open_on_backend);
 

@@ -173,5 +173,40 @@ TEST(ConfigTemplate, ExplainsAllowedValuesAndEnvHints) {
   }
 }
 
+// The template's commented lines starting with `prefix` and the "#   " lines
+// under them, uncommented.
+std::string uncommented(std::string text, const std::string& prefix) {
+  const std::size_t start = text.find(prefix);
+  if (start == std::string::npos) return text;
+  const std::string indent = prefix.substr(0, prefix.find('#'));
+  text.erase(start + indent.size(), 2);  // "# "
+  std::size_t line = text.find('\n', start) + 1;
+  const std::string nested = indent + "#   ";
+  while (text.compare(line, nested.size(), nested) == 0) {
+    text.erase(line + indent.size(), 2);
+    line = text.find('\n', line) + 1;
+  }
+  return text;
+}
+
+TEST(ConfigTemplate, TheCommentedBudgetAndAcceptanceRuleLoadWhenUncommented) {
+  std::string text = uncommented(template_yaml(), "  # budget:");
+  // The rule replaces `auto_accept: true`, which follows the commented example.
+  text = uncommented(text, "  # auto_accept:");
+  const std::size_t plain = text.find("  auto_accept: true\n");
+  ASSERT_NE(plain, std::string::npos);
+  text.erase(plain, std::string("  auto_accept: true\n").size());
+  const LoadResult result = load_string(text, "gigent-agent.yaml");
+  ASSERT_TRUE(result.ok()) << all_messages(result) << text;
+  const BudgetSection& budget = result.config.execution.budget;
+  EXPECT_EQ(budget.max_tokens_per_order, 20000);
+  EXPECT_EQ(budget.max_tokens_per_day, 1000000);
+  EXPECT_DOUBLE_EQ(budget.max_cost_per_day_usd, 5);
+  EXPECT_TRUE(budget.has_prices());
+  ASSERT_TRUE(result.config.runtime.accept_rule.has_value());
+  EXPECT_EQ(result.config.runtime.accept_rule->tiers, (std::vector<std::string>{"basic", "standard"}));
+  EXPECT_EQ(result.config.runtime.accept_rule->categories, (std::vector<std::string>{"writing"}));
+}
+
 }  // namespace
 }  // namespace gigent::config
