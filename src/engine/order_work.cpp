@@ -117,8 +117,8 @@ OutputCheck check_output(const config::Config& config, const nlohmann::json& row
   if (!again) return check;
   problems = reply_problems(gig->output_schema, again->text);
   if (!problems.empty()) {
-    check.failure =
-        "the model's reply does not satisfy the gig's output_schema, even after one correction: " + joined(problems, "; ");
+    check.failure = "the model's reply does not satisfy the gig's output_schema, even after one correction: " +
+                    joined(problems, "; ");
     check.for_buyer =
         "the result did not have the form this gig promises (" + joined(problems, "; ").substr(0, 300) + ")";
     return check;

@@ -7,6 +7,18 @@
 
 namespace gigent::executor {
 
+namespace {
+// A gig's own model names one of the primary provider's models: a fallback
+// answers with its own. A temperature above Anthropic's limit of 1 (OpenAI
+// allows 2) is lowered to it.
+LlmRequest for_fallback(const LlmRequest& request, const LlmProvider& provider) {
+  LlmRequest copy = request;
+  copy.model.reset();
+  if (copy.temperature && *copy.temperature > 1.0 && provider.name() == "anthropic") copy.temperature = 1.0;
+  return copy;
+}
+}  // namespace
+
 bool should_fall_back(const LlmError& error) {
   if (error.error_type() == "cancelled") return false;
   if (error.retryable()) return true;
@@ -26,7 +38,7 @@ LlmResult FallbackChain::complete(const LlmRequest& request, const Cancellation&
   for (std::size_t i = 0; i < links_.size(); ++i) {
     const Link& link = links_[i];
     try {
-      LlmResult result = link.provider->complete(request, cancel);
+      LlmResult result = link.provider->complete(i == 0 ? request : for_fallback(request, *link.provider), cancel);
       result.fallback_index = static_cast<int>(i);
       if (i > 0) logger->info("fallback {} ({}) answered", link.provider->name(), link.model);
       return result;

@@ -2,8 +2,8 @@
 
 #include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <memory>
+#include <mutex>
 
 #include "common/log.h"
 #include "common/service_notify.h"
@@ -69,12 +69,15 @@ ServerGauges::ServerGauges(Api& api, const http::Server& server, Store& store, s
   hook_ = metrics::add_scrape_hook([this, &api, &server, &m, &store, db_path] {
     m.parked_long_polls.Set(static_cast<double>(api.parked_long_polls()));
     m.open_connections.Set(static_cast<double>(server.open_connections()));
-    m.database_size.Set(store.is_postgres() ? static_cast<double>(sampled_size_.load())
-                                            : static_cast<double>(size_or_zero(db_path) + size_or_zero(db_path + "-wal")));
+    m.database_size.Set(store.is_postgres()
+                            ? static_cast<double>(sampled_size_.load())
+                            : static_cast<double>(size_or_zero(db_path) + size_or_zero(db_path + "-wal")));
   });
 }
 
-ServerGauges::~ServerGauges() { metrics::remove_scrape_hook(hook_); }
+ServerGauges::~ServerGauges() {
+  metrics::remove_scrape_hook(hook_);
+}
 
 void start_watchdog_pings(http::Server& server) {
   auto timeout = service::watchdog_timeout();

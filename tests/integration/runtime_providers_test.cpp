@@ -184,9 +184,9 @@ TEST_P(RuntimeStreaming, AStreamedAnswerIsDelivered) {
   const std::string id = order("Stream me a story");
   auto row = wait_for_order_status(server.url(), id, "delivered", 30s);
   ASSERT_EQ(row.value("status", ""), "delivered") << runtime.output();
-  EXPECT_NE(row.dump().find("Stream me a story\\\\n\\\\n(6 words received; answered by claude-test)"),
-            std::string::npos)
-      << row.dump();
+  // The whole reply, assembled from the stream: the emulator echoes the prompt and closes with its count.
+  EXPECT_NE(row.dump().find("Emulated reply to: ## Brief Stream me a story"), std::string::npos) << row.dump();
+  EXPECT_NE(row.dump().find("words received; answered by claude-test)"), std::string::npos) << row.dump();
   EXPECT_EQ(emulator.streamed(), 1);
   EXPECT_NE(runtime.output().find(", streamed"), std::string::npos) << runtime.output();
   EXPECT_EQ(journal_row(journal_path(), id).second, GetParam() + "/claude-test");
