@@ -49,7 +49,7 @@ http::Handler observed_handler(Api& api) {
   };
 }
 
-ServerGauges::ServerGauges(Api& api, const http::Server& server, Store& store, std::string db_path) {
+ServerGauges::ServerGauges(Api& api, const http::Server& server, Store& store, const std::string& db_path) {
   auto& m = metrics::server_metrics();
   if (store.is_postgres()) {
     sampler_ = std::jthread([this, &store](const std::stop_token& stop) {

@@ -27,7 +27,7 @@ class Store;
 // this lives.
 class ServerGauges {
  public:
-  ServerGauges(Api& api, const http::Server& server, Store& store, std::string db_path);
+  ServerGauges(Api& api, const http::Server& server, Store& store, const std::string& db_path);
   ~ServerGauges();
   ServerGauges(const ServerGauges&) = delete;
   ServerGauges& operator=(const ServerGauges&) = delete;

@@ -37,13 +37,11 @@ struct Params {
         text.emplace_back();
       else if (p.is_boolean())
         text.emplace_back(p.get<bool>() ? "1" : "0");
-      else if (p.is_number_integer())
-        text.push_back(p.dump());
-      else if (p.is_number())
+      else if (p.is_number_float())
         text.push_back(fmt::format("{}", p.get<double>()));  // shortest text that reads back the same
       else if (p.is_string())
         text.push_back(p.get<std::string>());
-      else
+      else  // integers; objects and arrays as JSON text
         text.push_back(p.dump());
     }
     for (std::size_t i = 0; i < params.size(); ++i) values.push_back(params[i].is_null() ? nullptr : text[i].c_str());
