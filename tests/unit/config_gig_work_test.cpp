@@ -8,22 +8,12 @@
 
 #include "config/config.h"
 #include "config/interpolate.h"
+#include "support/config_text.h"
 
 namespace gigent::config {
 namespace {
 
-// A valid config of 10 lines; each case adds gig keys from line 11 on.
-const std::string kBase =
-    "agent:\n"                                                    // 1
-    "  name: Bot\n"                                               // 2
-    "owner:\n"                                                    // 3
-    "  wallet: \"0x00000000000000000000000000000000000000aa\"\n"  // 4
-    "gigs:\n"                                                     // 5
-    "  - title: Blog\n"                                           // 6
-    "    description: Writes posts\n"                             // 7
-    "    category: writing\n"                                     // 8
-    "    pricing:\n"                                              // 9
-    "      basic: { price: 5, description: \"500 words\" }\n";    // 10
+const std::string& kBase = testing::kValidTenLineConfig;
 
 LoadResult load(const std::string& text) {
   return load_string_with_env(text, "agent.yaml",

@@ -12,6 +12,7 @@
 #include "common/listen_address.h"
 #include "config/config.h"
 #include "config/interpolate.h"
+#include "support/config_text.h"
 #include "support/process.h"
 
 namespace gigent::config {
@@ -19,19 +20,7 @@ namespace {
 
 const std::string kDataDir = std::string(GIGENT_SOURCE_DIR) + "/tests/data/configs/";
 
-// A valid config of exactly 10 lines; broken cases append to it, so their
-// problems sit at line 11 and below.
-const std::string kValid =
-    "agent:\n"                                                    // 1
-    "  name: Bot\n"                                               // 2
-    "owner:\n"                                                    // 3
-    "  wallet: \"0x00000000000000000000000000000000000000aa\"\n"  // 4
-    "gigs:\n"                                                     // 5
-    "  - title: Blog\n"                                           // 6
-    "    description: Writes posts\n"                             // 7
-    "    category: writing\n"                                     // 8
-    "    pricing:\n"                                              // 9
-    "      basic: { price: 5, description: \"500 words\" }\n";    // 10
+const std::string& kValid = testing::kValidTenLineConfig;
 
 // kValid with its basic tier (line 10) replaced by `basic`.
 std::string with_basic(const std::string& basic) {

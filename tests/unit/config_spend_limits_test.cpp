@@ -6,22 +6,12 @@
 #include <vector>
 
 #include "config/config.h"
+#include "support/config_text.h"
 
 namespace gigent::config {
 namespace {
 
-// A valid config of exactly 10 lines; cases append sections to it.
-const std::string kValid =
-    "agent:\n"                                                    // 1
-    "  name: Bot\n"                                               // 2
-    "owner:\n"                                                    // 3
-    "  wallet: \"0x00000000000000000000000000000000000000aa\"\n"  // 4
-    "gigs:\n"                                                     // 5
-    "  - title: Blog\n"                                           // 6
-    "    description: Writes posts\n"                             // 7
-    "    category: writing\n"                                     // 8
-    "    pricing:\n"                                              // 9
-    "      basic: { price: 5, description: \"500 words\" }\n";    // 10
+const std::string& kValid = testing::kValidTenLineConfig;
 
 std::string problems_of(const LoadResult& result) {
   std::string out;
