@@ -14,6 +14,7 @@
 #include "executor/llm_counters.h"
 #include "executor/llm_provider.h"
 #include "llm_emulator.h"
+#include "support/emulated_provider.h"
 
 namespace gigent::executor {
 namespace {
@@ -24,30 +25,9 @@ using nlohmann::json;
 
 const std::string kKey = "sk-emulator-stream-key-0123456789";
 
-Action action(const std::string& kind) {
-  Action a;
-  a.kind = kind;
-  return a;
-}
-
-class LlmStreamTest : public ::testing::TestWithParam<std::string> {
+class LlmStreamTest : public gigent::testing::EmulatedProviderTest {
  protected:
-  LlmStreamTest() : emulator(options()) {
-    emulator.start();
-    execution.provider = GetParam();
-    execution.model = GetParam() == "anthropic" ? "claude-emulated" : "gpt-emulated";
-    execution.api_key = kKey;
-    execution.base_url = emulator.url();
-    execution.timeout_seconds = 5;
-    execution.connect_timeout_seconds = 2;
-    execution.stream = "true";
-  }
-
-  static llm_emulator::Options options() {
-    llm_emulator::Options o;
-    o.expected_api_key = kKey;
-    return o;
-  }
+  LlmStreamTest() : EmulatedProviderTest(kKey) { execution.stream = "true"; }
 
   LlmResult complete(const std::string& user = "Write a haiku about the sea") {
     return make_provider(execution, &counters)->complete({"You are terse.", user}, cancel);
@@ -58,9 +38,6 @@ class LlmStreamTest : public ::testing::TestWithParam<std::string> {
     return recorded.empty() ? json() : json::parse(recorded.back().body);
   }
 
-  LlmEmulator emulator;
-  config::ExecutionSection execution;
-  Cancellation cancel;
   LlmCounters counters;
 };
 
@@ -164,7 +141,7 @@ TEST_P(LlmStreamTest, CancellationCutsAStalledStream) {
 
 TEST_P(LlmStreamTest, AFallbackAnswersWhileThePrimaryIsOverloaded) {
   // The primary is the other provider on an endpoint that is always overloaded.
-  LlmEmulator overloaded_primary(options());
+  LlmEmulator overloaded_primary(options(kKey));
   overloaded_primary.start();
   Action overloaded = action("error");
   overloaded.status = 529;

@@ -16,6 +16,7 @@
 #include "executor/llm_provider.h"
 #include "http/client.h"
 #include "llm_emulator.h"
+#include "support/emulated_provider.h"
 
 namespace gigent::executor {
 namespace {
@@ -26,35 +27,15 @@ using nlohmann::json;
 
 const std::string kKey = "sk-emulator-test-key-0123456789";
 
-Action action(const std::string& kind) {
-  Action a;
-  a.kind = kind;
-  return a;
-}
-
 Action fast_retry(const std::string& kind) {
-  Action a = action(kind);
+  Action a = gigent::testing::EmulatedProviderTest::action(kind);
   a.retry_after_ms = "10";  // keeps the test quick; the schedule itself is unit-tested
   return a;
 }
 
-class LlmEmulatorTest : public ::testing::TestWithParam<std::string> {
+class LlmEmulatorTest : public gigent::testing::EmulatedProviderTest {
  protected:
-  LlmEmulatorTest() : emulator(options()) {
-    emulator.start();
-    execution.provider = GetParam();
-    execution.model = GetParam() == "anthropic" ? "claude-emulated" : "gpt-emulated";
-    execution.api_key = kKey;
-    execution.base_url = emulator.url();
-    execution.timeout_seconds = 5;
-    execution.connect_timeout_seconds = 2;
-  }
-
-  static llm_emulator::Options options() {
-    llm_emulator::Options o;
-    o.expected_api_key = kKey;
-    return o;
-  }
+  LlmEmulatorTest() : EmulatedProviderTest(kKey) {}
 
   LlmResult complete(const std::string& user = "Write a haiku about the sea") {
     return make_provider(execution)->complete({"You are terse.", user}, cancel);
@@ -69,10 +50,6 @@ class LlmEmulatorTest : public ::testing::TestWithParam<std::string> {
     ADD_FAILURE() << "expected an LlmError";
     return LlmError("", false, 0, "");
   }
-
-  LlmEmulator emulator;
-  config::ExecutionSection execution;
-  Cancellation cancel;
 };
 
 INSTANTIATE_TEST_SUITE_P(BothProviders, LlmEmulatorTest, ::testing::Values("anthropic", "openai"),
