@@ -25,19 +25,8 @@ done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -gt $((AGENTS + 100)) ] || { echo "descriptor limit $(ulimit -n) is below $AGENTS + 100" >&2; exit 1; }
 
-work=$(mktemp -d)
-server_pid=""
 source "$here/store_url.sh"
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" || true
-  fi
-  drop_bench_db
-  rm -rf "$work"
-}
-trap cleanup EXIT
-bench_db "$work"
+bench_workdir  # sets $work and $db; stops $server_pid and cleans up on exit
 
 echo "== machine"
 echo "nproc: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg), store: $STORE"

@@ -27,19 +27,8 @@ CONNECTIONS=${CONNECTIONS:-"64 16"}
 [ -x "$BIN" ] || { echo "no $BIN: build it first (cmake --build $BUILD_DIR --target gigent-server)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
-work=$(mktemp -d)
-server_pid=""
 source "$here/store_url.sh"
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" || true
-  fi
-  drop_bench_db
-  rm -rf "$work"
-}
-trap cleanup EXIT
-bench_db "$work"
+bench_workdir  # sets $work and $db; stops $server_pid and cleans up on exit
 
 echo "== machine"
 echo "nproc: $(nproc), load average: $(cut -d' ' -f1-3 /proc/loadavg), store: ${STORE:-sqlite}"

@@ -19,6 +19,7 @@
 #include "llm_emulator.h"
 #include "support/agent_fixture.h"
 #include "support/json_client.h"
+#include "support/metrics_text.h"
 #include "support/process.h"
 
 using namespace gigent;
@@ -42,28 +43,6 @@ json_http::Result wait_for(json_http::Client& client, const std::string& path, D
 
 bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
-}
-
-// The value of the first sample line that starts with `series` ("name{labels}").
-double sample(const std::string& exposition, const std::string& series) {
-  std::size_t pos = 0;
-  while ((pos = exposition.find(series + " ", pos)) != std::string::npos) {
-    if (pos == 0 || exposition[pos - 1] == '\n') return std::stod(exposition.substr(pos + series.size() + 1));
-    pos += series.size();
-  }
-  return -1;
-}
-
-// `promtool check metrics` on `exposition`: its exit code and output.
-std::pair<int, std::string> promtool_check(const std::string& exposition, const TempDir& dir) {
-  const std::string in = dir.file("metrics.txt"), out = dir.file("promtool.out");
-  std::ofstream(in) << exposition;
-  int status = std::system(("promtool check metrics < " + in + " > " + out + " 2>&1").c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out)};
-}
-
-bool have_promtool() {
-  return std::system("command -v promtool > /dev/null 2>&1") == 0;
 }
 
 class RuntimeObservability : public ::testing::Test {
@@ -149,29 +128,31 @@ TEST_F(RuntimeObservability, MetricsCountADeliveredOrderAndItsLlmCall) {
   auto scraped = wait_for(
       client, "/metrics",
       [](const json_http::Result& r) {
-        return sample(r.raw, "gigent_runtime_orders_total{outcome=\"delivered\"}") == 1;
+        return metric_sample(r.raw, "gigent_runtime_orders_total{outcome=\"delivered\"}") == 1;
       },
       30s);
   const std::string& text = scraped.raw;
   EXPECT_EQ(scraped.status, 200);
   EXPECT_TRUE(contains(scraped.header("content-type"), "text/plain; version=0.0.4")) << scraped.header("content-type");
-  EXPECT_EQ(sample(text, "gigent_runtime_orders_total{outcome=\"delivered\"}"), 1) << text;
+  EXPECT_EQ(metric_sample(text, "gigent_runtime_orders_total{outcome=\"delivered\"}"), 1) << text;
   for (const char* outcome : {"failed", "rejected", "cancelled", "revised"})
-    EXPECT_EQ(sample(text, std::string("gigent_runtime_orders_total{outcome=\"") + outcome + "\"}"), 0) << outcome;
-  EXPECT_EQ(sample(text, "gigent_runtime_orders_in_flight"), 0) << text;
+    EXPECT_EQ(metric_sample(text, std::string("gigent_runtime_orders_total{outcome=\"") + outcome + "\"}"), 0)
+        << outcome;
+  EXPECT_EQ(metric_sample(text, "gigent_runtime_orders_in_flight"), 0) << text;
   EXPECT_EQ(
-      sample(text, "gigent_runtime_llm_request_duration_seconds_count{model=\"claude-test\",provider=\"anthropic\"}"),
+      metric_sample(text,
+                    "gigent_runtime_llm_request_duration_seconds_count{model=\"claude-test\",provider=\"anthropic\"}"),
       1)
       << text;
-  EXPECT_GT(sample(text,
-                   "gigent_runtime_llm_tokens_total{direction=\"output\",model=\"claude-test\",provider="
-                   "\"anthropic\"}"),
+  EXPECT_GT(metric_sample(text,
+                          "gigent_runtime_llm_tokens_total{direction=\"output\",model=\"claude-test\",provider="
+                          "\"anthropic\"}"),
             0)
       << text;
-  EXPECT_GT(sample(text, "gigent_runtime_heartbeat_last_success_timestamp_seconds"), 1.6e9) << text;
+  EXPECT_GT(metric_sample(text, "gigent_runtime_heartbeat_last_success_timestamp_seconds"), 1.6e9) << text;
   EXPECT_TRUE(contains(text, "# TYPE gigent_runtime_budget_tokens_used_today gauge")) << text;
   EXPECT_TRUE(contains(text, "gigent_runtime_build_info{commit=")) << text;
-  EXPECT_EQ(sample(text, "gigent_runtime_health_check{check=\"heartbeat\"}"), 1) << text;
+  EXPECT_EQ(metric_sample(text, "gigent_runtime_health_check{check=\"heartbeat\"}"), 1) << text;
 
   if (!have_promtool()) GTEST_SKIP() << "promtool (Debian package prometheus) is not installed";
   auto [code, out] = promtool_check(text, dir);
@@ -185,8 +166,8 @@ TEST_F(RuntimeObservability, BackendErrorsAreCountedByRoutePatternWhileTheBacken
   const std::string series =
       "gigent_runtime_backend_request_errors_total{method=\"POST\",route=\"/api/agents/:id/heartbeat\",status=\"0\"}";
   auto scraped = wait_for(
-      client, "/metrics", [&](const json_http::Result& r) { return sample(r.raw, series) >= 1; }, 60s);
-  EXPECT_GE(sample(scraped.raw, series), 1) << scraped.raw;
+      client, "/metrics", [&](const json_http::Result& r) { return metric_sample(r.raw, series) >= 1; }, 60s);
+  EXPECT_GE(metric_sample(scraped.raw, series), 1) << scraped.raw;
   EXPECT_FALSE(contains(scraped.raw, read_agent_id(dir.file(".gigent-credentials")))) << "an id in a label";
   runtime->signal(SIGTERM);
   EXPECT_EQ(runtime->wait_exit(30s), 0) << runtime->output();

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "server_client.h"
+#include "support/metrics_text.h"
 
 using namespace gigent::testing;
 using namespace gigent::testing::server_client;
@@ -18,16 +19,6 @@ namespace {
 
 bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
-}
-
-// The value of the sample line `series` ("name{labels}"), or -1 when absent.
-double sample(const std::string& exposition, const std::string& series) {
-  std::size_t pos = 0;
-  while ((pos = exposition.find(series + " ", pos)) != std::string::npos) {
-    if (pos == 0 || exposition[pos - 1] == '\n') return std::stod(exposition.substr(pos + series.size() + 1));
-    pos += series.size();
-  }
-  return -1;
 }
 
 TEST(ServerMetrics, RequestsAreCountedByRoutePatternAndStatus) {
@@ -41,22 +32,27 @@ TEST(ServerMetrics, RequestsAreCountedByRoutePatternAndStatus) {
   ASSERT_EQ(scraped.status, 200);
   const std::string& text = scraped.raw;
   EXPECT_TRUE(contains(scraped.header("content-type"), "text/plain; version=0.0.4")) << scraped.header("content-type");
-  EXPECT_GE(sample(text, R"(gigent_server_http_requests_total{method="GET",route="/api/health",status="200"})"), 1)
-      << text;
-  EXPECT_EQ(sample(text, R"(gigent_server_http_requests_total{method="GET",route="/api/orders/:id",status="404"})"), 1)
+  EXPECT_GE(metric_sample(text, R"(gigent_server_http_requests_total{method="GET",route="/api/health",status="200"})"),
+            1)
       << text;
   EXPECT_EQ(
-      sample(text, R"(gigent_server_http_requests_total{method="POST",route="/api/agents/register",status="201"})"), 3)
+      metric_sample(text, R"(gigent_server_http_requests_total{method="GET",route="/api/orders/:id",status="404"})"), 1)
       << text;
-  EXPECT_GE(sample(text, R"(gigent_server_http_request_duration_seconds_count{method="GET",route="/api/gigs/:id"})"), 1)
+  EXPECT_EQ(metric_sample(
+                text, R"(gigent_server_http_requests_total{method="POST",route="/api/agents/register",status="201"})"),
+            3)
+      << text;
+  EXPECT_GE(
+      metric_sample(text, R"(gigent_server_http_request_duration_seconds_count{method="GET",route="/api/gigs/:id"})"),
+      1)
       << text;
   EXPECT_TRUE(contains(
       text, R"(gigent_server_http_request_duration_seconds_bucket{method="GET",route="/api/health",le="+Inf"})"))
       << text;
   EXPECT_FALSE(contains(text, unknown_order)) << "a raw path in a label";
   EXPECT_FALSE(contains(text, market.gig)) << "a raw id in a label";
-  EXPECT_GT(sample(text, "gigent_server_database_size_bytes"), 0) << text;
-  EXPECT_GE(sample(text, "gigent_server_open_connections"), 1) << text;
+  EXPECT_GT(metric_sample(text, "gigent_server_database_size_bytes"), 0) << text;
+  EXPECT_GE(metric_sample(text, "gigent_server_open_connections"), 1) << text;
   EXPECT_TRUE(contains(text, "gigent_server_build_info{commit=")) << text;
 }
 
@@ -70,28 +66,24 @@ TEST(ServerMetrics, AParkedLongPollIsShownUntilAnswered) {
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   double shown = 0;
   while (shown < 1 && std::chrono::steady_clock::now() < deadline) {
-    shown = sample(market.api.get("/metrics").raw, "gigent_server_long_polls_parked");
+    shown = metric_sample(market.api.get("/metrics").raw, "gigent_server_long_polls_parked");
     if (shown < 1) std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(shown, 1);
   place_order(market.api, market.buyer, market.gig);  // answers the long-poll
   EXPECT_EQ(parked.get().status, 200);
-  EXPECT_EQ(sample(market.api.get("/metrics").raw, "gigent_server_long_polls_parked"), 0);
+  EXPECT_EQ(metric_sample(market.api.get("/metrics").raw, "gigent_server_long_polls_parked"), 0);
 }
 
 TEST(ServerMetrics, TheExpositionPassesPromtool) {
-  if (std::system("command -v promtool > /dev/null 2>&1") != 0)
-    GTEST_SKIP() << "promtool (Debian package prometheus) is not installed";
+  if (!have_promtool()) GTEST_SKIP() << "promtool (Debian package prometheus) is not installed";
   Market market;
   market.api.get("/api/orders/x", market.buyer.key);
   market.api.get("/no/such/page");
   TempDir dir;
-  std::ofstream(dir.file("metrics.txt")) << market.api.get("/metrics").raw;
-  const std::string command =
-      "promtool check metrics < " + dir.file("metrics.txt") + " > " + dir.file("out.txt") + " 2>&1";
-  int status = std::system(command.c_str());
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << slurp(dir.file("out.txt")) << slurp(dir.file("metrics.txt"));
+  const std::string exposition = market.api.get("/metrics").raw;
+  auto [code, out] = promtool_check(exposition, dir);
+  EXPECT_EQ(code, 0) << out << exposition;
 }
 
 }  // namespace
