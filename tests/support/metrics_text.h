@@ -23,7 +23,9 @@ inline double metric_sample(const std::string& exposition, const std::string& se
   return -1;
 }
 
-inline bool have_promtool() { return std::system("command -v promtool > /dev/null 2>&1") == 0; }
+inline bool have_promtool() {
+  return std::system("command -v promtool > /dev/null 2>&1") == 0;
+}
 
 // `promtool check metrics` on `exposition` (written into `dir`): its exit
 // code and output.
