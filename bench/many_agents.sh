@@ -31,16 +31,10 @@ for ((n = 1; n <= AGENTS; n++)); do
   daemon_pids+=("$runtime_pid")
   ((n % 50 == 0)) && sleep 0.5  # let each batch register before the next
 done
-deadline=$((SECONDS + 120 + AGENTS / 5))
-while :; do
-  ready=$(grep -l '"phase": "running"' "$work"/a*/.gigent-state.json 2>/dev/null | wc -l)
-  ((ready >= AGENTS)) && break
-  for pid in "${daemon_pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "a daemon exited during boot (pid $pid):" >&2; tail -n 5 "$work"/a*/runtime.log | head -n 40 >&2; exit 1; }
-  done
-  ((SECONDS > deadline)) && { echo "timed out: $ready of $AGENTS ready" >&2; exit 1; }
-  sleep 1
-done
+wait_online "$AGENTS" $((120 + AGENTS / 5)) "$work" "${daemon_pids[@]}" || {
+  tail -n 5 "$work"/a*/runtime.log | head -n 40 >&2
+  exit 1
+}
 echo "$AGENTS daemons ready in $((SECONDS - boot_start)) s; settling 5 s"
 sleep 5
 
@@ -67,8 +61,8 @@ for pid in "${daemon_pids[@]}"; do
   alive=$((alive + 1))
   c1=$((c1 + $(cpu_ticks "$pid")))
   rss_total=$((rss_total + $(rss_kb "$pid")))
-  pss_total=$((pss_total + $(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")))
-  threads_total=$((threads_total + $(awk '/^Threads:/ {print $2}' "/proc/$pid/status")))
+  pss_total=$((pss_total + $(pss_kb "$pid")))
+  threads_total=$((threads_total + $(threads_of "$pid")))
 done
 s1=$(cpu_ticks "$server_pid")
 server_rss=$(rss_kb "$server_pid")
