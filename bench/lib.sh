@@ -19,7 +19,8 @@ bench_cleanup() {
   local pid
   for pid in "${bench_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   sleep 0.2
-  for pid in "${bench_pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  # Also pause_for's sleep, which `wait` would otherwise wait for.
+  for pid in "${bench_pids[@]}" ${pause_pid:-}; do kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -174,6 +175,14 @@ wait_online() {
     ((SECONDS > deadline)) && { echo "timed out: $ready of $count agents online" >&2; return 1; }
     sleep 0.25  # each look reads every state file: more often would take CPU from the boot it times
   done
+}
+# A signal to the script alone runs its trap only once the foreground command
+# ends: long sleeps wait in the background.
+pause_for() {
+  sleep "$1" &
+  pause_pid=$!
+  wait "$pause_pid"
+  pause_pid=""
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 

@@ -109,7 +109,7 @@ run_side() {  # one|many COUNT
   echo "server features: $(curl -sf "$api/api/health" | jq -c .features)"
   boot_side "$side" "$count"
   echo "all $count agents online after ${res[$side.boot]} s; settling 5 s"
-  sleep 5
+  pause_for 5
   memory_of_side "$side" online
   res[$side.server_rss]=$(($(rss_kb "$server_pid") / 1024))
 
@@ -119,7 +119,7 @@ run_side() {  # one|many COUNT
   s0=$(cpu_ticks "$server_pid")
   r0=$(server_metric gigent_server_http_requests_total)
   t0=$(now_ms)
-  sleep "$WINDOW"
+  pause_for "$WINDOW"
   sum_ticks "${side_pids[@]}"
   c1=$ticks_sum
   s1=$(cpu_ticks "$server_pid")
