@@ -7,8 +7,7 @@
 //   gigent-bench-client pickup URL BUYER_ID BUYER_KEY GIG_ID COUNT [GAP_MS]
 //       places one order at a time and polls it (1 ms sleep) until it leaves
 //       "pending"; prints one latency per line in ms, then a summary on stderr.
-//       The pause between orders is uniform in [0, 2 * GAP_MS), so orders land
-//       at random points of a polling daemon's cycle.
+//       The pause between orders is uniform in [0, 2 * GAP_MS).
 //   gigent-bench-client pickup-wait URL GIGS_FILE COUNT [GAP_MS]
 //       the same for many sellers: each order goes to a random gig of GIGS_FILE
 //       (one gig id per line) and is placed by a buyer of its own, registered
@@ -80,22 +79,46 @@ int place(const Args& a) {
   return failed.load() == 0 ? 0 : 1;
 }
 
-void summarize(std::vector<double> latencies) {
-  std::sort(latencies.begin(), latencies.end());
-  auto pct = [&](double p) {
-    return latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * latencies.size()))];
-  };
-  std::fprintf(stderr, "pickup over %zu orders: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n", latencies.size(),
-               pct(0.50), pct(0.90), pct(0.99), latencies.back());
-}
+// The figures of a pickup run: each order's latency printed as it comes, a
+// random pause after it (uniform in [0, 2 * gap_ms), so orders land at random
+// points of a polling daemon's cycle), the percentiles at the end.
+class Pickups {
+ public:
+  explicit Pickups(int gap_ms) : pause_(0, 2 * std::max(1, gap_ms) - 1) {}
+
+  void record(Clock::time_point sent, Clock::time_point seen) {
+    double ms = std::chrono::duration<double, std::milli>(seen - sent).count();
+    latencies_.push_back(ms);
+    std::printf("%.2f\n", ms);
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_(rng_)));
+  }
+
+  static int missed(const std::string& order_id) {
+    std::fprintf(stderr, "order %s still pending after 60 s\n", order_id.c_str());
+    return 1;
+  }
+
+  int summarize() {
+    std::sort(latencies_.begin(), latencies_.end());
+    auto pct = [&](double p) {
+      return latencies_[std::min(latencies_.size() - 1, static_cast<std::size_t>(p * latencies_.size()))];
+    };
+    std::fprintf(stderr, "pickup over %zu orders: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                 latencies_.size(), pct(0.50), pct(0.90), pct(0.99), latencies_.back());
+    return 0;
+  }
+
+ private:
+  std::vector<double> latencies_;
+  std::mt19937 rng_{42};
+  std::uniform_int_distribution<int> pause_;
+};
 
 int pickup(const Args& a) {
-  int gap_ms = a.extra > 0 ? a.extra : 100;
+  Pickups pickups(a.extra > 0 ? a.extra : 100);
   MarketplaceClient buyer({a.url, a.buyer_key});
   MarketplaceClient watcher({a.url, a.buyer_key});  // reading an order takes a party's key
-  std::vector<double> latencies;
-  std::mt19937 rng(42);
-  std::uniform_int_distribution<int> pause(0, 2 * gap_ms - 1);
   for (int n = 0; n < a.count; ++n) {
     auto sent = Clock::now();  // conservative: includes the POST itself
     auto placed = buyer.place_order(order_body(a.gig_id, a.buyer_id, n));
@@ -114,18 +137,10 @@ int pickup(const Args& a) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    if (!picked) {
-      std::fprintf(stderr, "order %s still pending after 60 s\n", id.c_str());
-      return 1;
-    }
-    double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
-    latencies.push_back(ms);
-    std::printf("%.2f\n", ms);
-    std::fflush(stdout);
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+    if (!picked) return Pickups::missed(id);
+    pickups.record(sent, Clock::now());
   }
-  summarize(latencies);
-  return 0;
+  return pickups.summarize();
 }
 
 struct Buyer {
@@ -163,10 +178,9 @@ int pickup_wait(const std::string& url, const std::string& gigs_file, int count,
   // Kept-alive connections across orders: one for the POSTs, one for the long-polls.
   auto post_transport = std::make_shared<gigent::http::Client>();
   auto wait_transport = std::make_shared<gigent::http::Client>(&stop);
-  std::vector<double> latencies;
-  std::mt19937 rng(42);
+  Pickups pickups(gap_ms);
+  std::mt19937 rng(7);
   std::uniform_int_distribution<std::size_t> pick(0, gigs.size() - 1);
-  std::uniform_int_distribution<int> pause(0, 2 * std::max(1, gap_ms) - 1);
   for (int n = 0; n < count; ++n) {
     const Buyer& b = buyers[static_cast<std::size_t>(n)];
     MarketplaceClient poster({url, b.key}, post_transport);
@@ -192,18 +206,10 @@ int pickup_wait(const std::string& url, const std::string& gigs_file, int count,
       return 1;
     }
     watch.join();
-    if (!seen) {
-      std::fprintf(stderr, "order %s still pending after 60 s\n", placed.body.value("id", "").c_str());
-      return 1;
-    }
-    double ms = std::chrono::duration<double, std::milli>(*seen - sent).count();
-    latencies.push_back(ms);
-    std::printf("%.2f\n", ms);
-    std::fflush(stdout);
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+    if (!seen) return Pickups::missed(placed.body.value("id", ""));
+    pickups.record(sent, *seen);
   }
-  summarize(latencies);
-  return 0;
+  return pickups.summarize();
 }
 
 }  // namespace
