@@ -149,7 +149,7 @@ run_side() {  # one|many COUNT
   res[$side.p99]=$(sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p' "$work/$side.pickup")
   memory_of_side "$side" orders
   res[$side.warnings]=$(find "$work/$side" -name '*.log' -exec cat {} + | grep -c -E ' (warn|error) ' || true)
-  echo "runtime CPU per order: ${res[$side.order_cpu_ms]} ms (all runtimes, whole pickup run)"
+  echo "runtime CPU during the pickup run: ${res[$side.order_cpu_ms]} ms per order (all runtimes, their idle work included)"
   echo "warnings/errors in the runtime logs: ${res[$side.warnings]}"
 
   stop_pids "${side_pids[@]}"
@@ -196,7 +196,7 @@ row "server CPU, same window (% core)" "$(one "${res[one.server_cpu]:-}")" "$(ma
 row "server requests/s, same window" "$(one "${res[one.requests]:-}")" "$(many "${res[many.requests]:-}")" "$(scaled "${res[many.requests]:-0}" 1)" ""
 row "pickup p50 (ms)" "$(one "${res[one.p50]:-}")" "$(many "${res[many.p50]:-}")" "(not scaled)" "< 20"
 row "pickup p99 (ms)" "$(one "${res[one.p99]:-}")" "$(many "${res[many.p99]:-}")" "(not scaled)" ""
-row "runtime CPU per order (ms)" "$(one "${res[one.order_cpu_ms]:-}")" "$(many "${res[many.order_cpu_ms]:-}")" "(not scaled)" ""
+row "runtime CPU in pickup run / order" "$(one "${res[one.order_cpu_ms]:-}")" "$(many "${res[many.order_cpu_ms]:-}")" "(not scaled)" ""
 row "start -> all online (s)" "$(one "${res[one.boot]:-}")" "$(many "${res[many.boot]:-}")" "$(scaled "${res[many.boot]:-0}" 1)" ""
 row "runtime threads" "$(one "${res[one.online.threads]:-}")" "$(many "${res[many.online.threads]:-}")" "$(scaled "${res[many.online.threads]:-0}")" ""
 row "runtime open descriptors" "$(one "${res[one.online.fds]:-}")" "$(many "${res[many.online.fds]:-}")" "$(scaled "${res[many.online.fds]:-0}")" ""
