@@ -1,5 +1,6 @@
 #include "fleet/fleet.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <algorithm>
@@ -168,6 +169,12 @@ int Fleet::Impl::worker_count(const std::vector<std::string>& configs) {
 
 int Fleet::Impl::run() {
   raise_descriptor_limit();
+  // glibc gives threads arenas of their own (up to 8 per core), each keeping
+  // what it freed: with 1,000 agents booted on a few threads, a second arena
+  // alone held as much as all the agents' state (measured: 79 MB resident
+  // for 300 agents, 39 MB with one arena). The threads mostly wait on
+  // sockets, so one arena costs no measurable contention.
+  mallopt(M_ARENA_MAX, 1);
   std::vector<std::string> configs;
   try {
     configs = discover_configs(options.sources);
