@@ -134,6 +134,7 @@ int run_daemon(const config::Config& config, const std::string& backend_url) {
 }
 
 int run_fleet(fleet::FleetOptions options) {
+  fleet::Fleet::prepare_process();
   fleet::Fleet fleet(std::move(options));
   return run_with_signals(
       [&fleet] { return fleet.run(); },

@@ -21,6 +21,7 @@
 #include "common/service_notify.h"
 #include "config/paths.h"
 #include "engine/engine.h"
+#include "engine/journal.h"
 #include "engine/state_file.h"
 #include "engine/worker_pool.h"
 #include "fleet/fleet_agent.h"
@@ -44,6 +45,10 @@ constexpr int kFullReconcileTicksPolling = 4;
 // threads so that an agent whose backend is down cannot hold up the others.
 constexpr int kIoThreads = 4;
 constexpr int kBootThreads = 4;
+// Freed memory inside the heap goes back to the system this often: the
+// agents' steps allocate and free small blocks all the time, and a long run
+// would otherwise keep the high-water mark resident.
+constexpr unsigned long kTrimEverySeconds = 60;
 
 // Enough descriptors for a journal, its WAL and a lock per agent.
 void raise_descriptor_limit() {
@@ -99,6 +104,7 @@ struct Fleet::Impl {
   std::map<std::string, Slot> slots;                         // by absolute config path
   std::map<std::string, std::unique_ptr<Backend>> backends;  // by URL
   std::size_t starve_cursor = 0;
+  unsigned long dirty_ticks = 0;  // timer thread only
   std::unique_ptr<observability::Endpoint> endpoint;
 
   int run();
@@ -169,12 +175,6 @@ int Fleet::Impl::worker_count(const std::vector<std::string>& configs) {
 
 int Fleet::Impl::run() {
   raise_descriptor_limit();
-  // glibc gives threads arenas of their own (up to 8 per core), each keeping
-  // what it freed: with 1,000 agents booted on a few threads, a second arena
-  // alone held as much as all the agents' state (measured: 79 MB resident
-  // for 300 agents, 39 MB with one arena). The threads mostly wait on
-  // sockets, so one arena costs no measurable contention.
-  mallopt(M_ARENA_MAX, 1);
   std::vector<std::string> configs;
   try {
     configs = discover_configs(options.sources);
@@ -441,6 +441,7 @@ void Fleet::Impl::schedule_tick(const std::weak_ptr<FleetAgent>& weak, std::chro
     io->post([agent, polling] {
       agent->tick(polling ? kFullReconcileTicksPolling : kFullReconcileTicksWaiting);
       agent->write_state();  // StateFile skips an unchanged state for a minute
+      agent->rest();
     });
     schedule_tick(weak, kTick);
   });
@@ -460,6 +461,7 @@ void Fleet::Impl::schedule_dirty_writes() {
   timer->after(std::chrono::seconds(1), [this] {
     for (const auto& agent : agents())
       if (agent->take_dirty()) io->post([agent] { agent->write_state(); });
+    if (++dirty_ticks % kTrimEverySeconds == 0) io->post([] { malloc_trim(0); });
     if (!hard_stop.cancelled()) schedule_dirty_writes();
   });
 }
@@ -605,6 +607,16 @@ void Fleet::Impl::drain() {
     slots.clear();
   }
   workers.reset();
+}
+
+void Fleet::prepare_process() {
+  engine::Journal::prefer_small_memory();
+  // glibc gives threads arenas of their own (up to 8 per core), each holding
+  // on to what it freed; the agents' steps hop between a dozen shared
+  // threads, so each arena ends up as large as the one a single arena would
+  // need. The threads mostly wait on sockets: one arena costs no measurable
+  // contention. Must precede the second thread's first allocation.
+  mallopt(M_ARENA_MAX, 1);
 }
 
 Fleet::Fleet(FleetOptions options) : impl_(std::make_unique<Impl>()) {

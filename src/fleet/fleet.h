@@ -26,6 +26,9 @@ inline constexpr int kDefaultMaxWorkers = 64;
 
 class Fleet {
  public:
+  // Process-wide settings the fleet needs; call before anything else in the
+  // process uses SQLite.
+  static void prepare_process();
   explicit Fleet(FleetOptions options);
   ~Fleet();
   // Until request_stop(); returns an engine::ExitCode.

@@ -289,6 +289,15 @@ nlohmann::json FleetAgent::snapshot() {
   return state;
 }
 
+void FleetAgent::rest() {
+  if (!online_ || lane_->busy() > 0) return;
+  try {
+    booted_.journal->release_memory();
+  } catch (const std::exception& e) {
+    log_->warn("journal: {}", e.what());
+  }
+}
+
 void FleetAgent::write_state() {
   try {
     state_file_.write(snapshot());

@@ -70,6 +70,8 @@ class FleetAgent : public std::enable_shared_from_this<FleetAgent> {
   // only, nothing is sent), and every `full_every` ticks a full reconcile.
   void tick(int full_every);
   void write_state();
+  // An agent with nothing in flight gives back its journal's caches.
+  void rest();
   // True once per change worth a state-file write (an order ended).
   bool take_dirty() { return dirty_.exchange(false); }
   // Stops taking orders and ends boot's retries; in-flight orders go on.
