@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +63,41 @@ TEST(ServerMultiProcess, ALongPollOnOneProcessWakesForAnOrderPlacedThroughAnothe
   // latency is printed, not asserted.
   EXPECT_NE(p.a.process().stderr_text().find("long-poll for agent " + seller.id + " woken by an order"),
             std::string::npos);
+}
+
+// A multi-agent wait parked on process A wakes for an order placed through
+// process B, naming that agent only; A's cursor means nothing to B.
+TEST(ServerMultiProcess, AMultiAgentWaitOnOneProcessWakesForAnOrderPlacedThroughAnother) {
+  skip_unless_postgres();
+  if (::testing::Test::IsSkipped()) return;
+  TwoProcesses p;
+  Agent buyer = register_agent(p.api_b, "buyer", 100);
+  std::vector<Agent> sellers;
+  std::vector<std::string> gigs;
+  json agents = json::array();
+  for (int i = 0; i < 3; ++i) {
+    sellers.push_back(register_agent(p.api_a, "seller", i + 1));
+    gigs.push_back(publish_gig(p.api_a, sellers.back()));
+    agents.push_back({{"agent_id", sellers.back().id}, {"api_key", sellers.back().key}});
+  }
+  auto waiting = std::async(std::launch::async, [&] {
+    Api api(p.a.url());
+    return api.post("/api/orders/wait", {{"agents", agents}, {"wait", 30}});
+  });
+  ASSERT_TRUE(p.a.process().wait_for_output("multi-agent wait parked for 3 agent(s)", std::chrono::seconds(20)));
+  ASSERT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  const auto placed_at = std::chrono::steady_clock::now();
+  place_order(p.api_b, buyer, gigs[2]);
+  auto r = waiting.get();
+  const auto latency = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - placed_at);
+  std::printf("cross-process multi-agent wake: %.1f ms after the order request was sent to process B\n",
+              latency.count());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["ready"], (json{{{"agent_id", sellers[2].id}, {"orders", 1}}}));
+  EXPECT_NE(p.a.process().stderr_text().find("multi-agent wait for 3 agent(s) woken by an order"), std::string::npos);
+  // B did not hand out A's cursor: it answers everything at once.
+  auto on_b = p.api_b.post("/api/orders/wait", {{"agents", agents}, {"wait", 30}, {"cursor", r.body["cursor"]}});
+  EXPECT_EQ(on_b.body["ready"], r.body["ready"]);
 }
 
 // Both processes see every write at once: no stale cached page on A after B
