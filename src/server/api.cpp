@@ -19,6 +19,7 @@ Api::Api(Store& store, const ApiOptions& options)
       writes_("api-write", options.write_threads) {
   // Orders placed or changed through another process on the same database.
   store_.set_order_listener([this](const std::vector<std::string>& agent_ids) { wake(agent_ids); });
+  store_.set_missed_listener([this] { resync(); });
 }
 
 Api::~Api() {

@@ -90,6 +90,9 @@ class Api {
   // waits of those agents.
   void wake(const std::vector<std::string>& agent_ids);
   void expire(const std::shared_ptr<Waiter>& waiter);
+  // Order events from other processes may have been lost: cursors handed out
+  // so far become unknown and every parked multi-agent wait counts afresh.
+  void resync();
 
   // POST /api/orders/wait (multi_wait.cpp).
   http::Response multi_wait(const http::Request& request, http::Reply& reply, bool& parked);

@@ -119,8 +119,22 @@ void Api::wake(const std::vector<std::string>& agent_ids) {
   });
 }
 
+void Api::resync() {
+  events_.gap();
+  std::vector<std::shared_ptr<MultiWaiter>> multi;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    multi.assign(multi_parked_.begin(), multi_parked_.end());
+  }
+  if (multi.empty()) return;
+  reads_.post([this, multi = std::move(multi)] {
+    for (const auto& waiter : multi) check_multi(waiter, false);
+  });
+}
+
 void Api::shutdown() {
   store_.set_order_listener(nullptr);
+  store_.set_missed_listener(nullptr);
   std::vector<std::shared_ptr<Waiter>> all;
   std::vector<std::shared_ptr<MultiWaiter>> multi;
   {

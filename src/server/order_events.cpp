@@ -25,6 +25,7 @@ std::vector<std::string> OrderEvents::changed_since(const std::vector<std::strin
                                                     std::uint64_t since) const {
   std::vector<std::string> changed;
   std::lock_guard lock(mutex_);
+  if (since < floor_) return agents;
   if (since >= seq_) return changed;
   for (const auto& agent : agents) {
     auto it = last_.find(agent);
@@ -46,8 +47,14 @@ std::optional<std::uint64_t> OrderEvents::parse_cursor(std::string_view cursor) 
   std::uint64_t seq = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
   if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  if (seq > now()) return std::nullopt;  // never handed out by this process
+  std::lock_guard lock(mutex_);
+  if (seq > seq_ || seq < floor_) return std::nullopt;  // never handed out, or from before a gap
   return seq;
+}
+
+void OrderEvents::gap() {
+  std::lock_guard lock(mutex_);
+  floor_ = ++seq_;
 }
 
 std::size_t OrderEvents::agents_tracked() const {

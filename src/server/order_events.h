@@ -28,14 +28,20 @@ class OrderEvents {
   // The sequence of the last event (0 before any).
   std::uint64_t now() const;
   // The agents of `agents` (in their order) whose last event on `side` is
-  // after `since`.
+  // after `since`; all of them when a gap() came after `since`.
   std::vector<std::string> changed_since(const std::vector<std::string>& agents, OrderSide side,
                                          std::uint64_t since) const;
 
   std::string cursor(std::uint64_t seq) const;
   // The sequence a cursor of this process names; nullopt for anything else
-  // (another process's, an earlier run's, one past now(), not a cursor).
+  // (another process's, an earlier run's, one past now(), one from before a
+  // gap, not a cursor).
   std::optional<std::uint64_t> parse_cursor(std::string_view cursor) const;
+
+  // Events may have been lost (other processes' announcements while the
+  // listener was away): from now on every cursor handed out so far is
+  // unknown, and changed_since since before now names every agent.
+  void gap();
 
   // Agents with at least one event (one entry each, bounded by the agents table).
   std::size_t agents_tracked() const;
@@ -47,6 +53,7 @@ class OrderEvents {
   const std::string instance_;
   mutable std::mutex mutex_;
   std::uint64_t seq_ = 0;
+  std::uint64_t floor_ = 0;  // the first sequence after the last gap
   std::unordered_map<std::string, Last> last_;
 };
 

@@ -101,13 +101,21 @@ class PgEngine final : public StoreEngine {
 
 // Reconnects after a lost connection. Whatever was announced meanwhile is
 // lost, so a reconnect counts as a write by someone else (the page cache
-// refills); parked long-polls still answer at their deadline.
+// refills) and is reported as `missed` (multi-agent waits count afresh);
+// parked long-polls still answer at their deadline.
 void PgEngine::listen_loop() {
+  bool listened = false;
   while (!stopping_) {
     try {
       PgConnection conn(url_);
       conn.exec_script(fmt::format("LISTEN {}", kChannel));
       if (changes_.wrote) changes_.wrote();
+      if (listened) {
+        log::get("store")->warn(
+            "PostgreSQL listener reconnected; other processes' order changes meanwhile are unknown");
+        if (changes_.missed) changes_.missed();
+      }
+      listened = true;
       {
         std::lock_guard lock(mutex_);
         listening_ = true;

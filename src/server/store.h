@@ -153,6 +153,9 @@ class Store {
   // the same order. Pass nullptr to stop listening.
   void announce_orders(const std::vector<std::string>& agent_ids);
   void set_order_listener(std::function<void(const std::vector<std::string>&)> listener);
+  // Called (on the listener thread) when announcements may have been lost: the
+  // listener's connection was lost and is back. Pass nullptr to stop.
+  void set_missed_listener(std::function<void()> listener);
   bool is_postgres() const { return postgres_; }
   std::int64_t database_size_bytes();
 
@@ -244,6 +247,7 @@ class Store {
   void give_back(std::unique_ptr<Connection> conn);
   static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
   void remote_orders(const std::vector<std::string>& agent_ids);
+  void remote_missed();
 
   std::string path_;
   bool postgres_;
@@ -255,6 +259,7 @@ class Store {
   std::atomic<std::uint64_t> generation_{0};
   std::mutex listener_mutex_;
   std::function<void(const std::vector<std::string>&)> order_listener_;
+  std::function<void()> missed_listener_;
   std::shared_mutex key_cache_mutex_;
   std::unordered_map<std::string, std::string> key_cache_;  // sha256(key) -> agent id
   // Bumped (under key_cache_mutex_) by every rotation: a lookup that read the

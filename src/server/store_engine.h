@@ -26,6 +26,7 @@ namespace gigent::server {
 struct RemoteChanges {
   std::function<void()> wrote;                                          // any committed write
   std::function<void(const std::vector<std::string>&)> orders_changed;  // agents whose orders changed
+  std::function<void()> missed;  // announcements may have been lost (the listener reconnected)
 };
 
 class StoreEngine {

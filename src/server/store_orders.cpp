@@ -4,6 +4,8 @@
 #include <ctime>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "common/secret.h"
 #include "common/time_format.h"
 #include "server/store.h"
@@ -80,7 +82,7 @@ std::unordered_map<std::string, std::int64_t> Store::order_counts(const std::vec
         agent_ids.begin() + static_cast<std::ptrdiff_t>(first),
         agent_ids.begin() + static_cast<std::ptrdiff_t>(std::min(agent_ids.size(), first + sql::kMaxInList)));
     std::vector<Json> params;
-    std::string query = "SELECT " + column + " AS agent_id, COUNT(*) AS n FROM orders WHERE " + column + " IN (";
+    std::string query = fmt::format("SELECT {0} AS agent_id, COUNT(*) AS n FROM orders WHERE {0} IN (", column);
     sql::in_list(query, params, chunk);
     query += ") AND status IN (";
     sql::in_list(query, params, statuses);

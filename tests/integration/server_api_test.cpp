@@ -254,7 +254,7 @@ TEST(ServerBadInput, EveryBadRequestIsAJsonFourHundredAndChangesNothing) {
   const std::string o = "/api/orders/" + order;
   const json gig_ok = {
       {"title", "t"}, {"description", "d"}, {"category", "code"}, {"price_basic", 1}, {"desc_basic", "b"}};
-  auto gig_with = [&](const char* key, json value) {
+  auto gig_with = [&](const char* key, const json& value) {
     json g = gig_ok;
     if (value.is_null())
       g.erase(key);

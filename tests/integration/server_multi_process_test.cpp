@@ -100,6 +100,39 @@ TEST(ServerMultiProcess, AMultiAgentWaitOnOneProcessWakesForAnOrderPlacedThrough
   EXPECT_EQ(on_b.body["ready"], r.body["ready"]);
 }
 
+// An order placed through B while A's listener is away (its connection
+// killed; it reconnects after a second) is not announced to A: the
+// reconnection makes A's parked multi-agent wait count afresh, so it still
+// names the agent, not only its deadline 30 s later.
+TEST(ServerMultiProcess, AMultiAgentWaitCountsAfreshWhenTheListenerReconnects) {
+  skip_unless_postgres();
+  if (::testing::Test::IsSkipped()) return;
+  TwoProcesses p;
+  Agent buyer = register_agent(p.api_b, "buyer", 100);
+  Agent seller = register_agent(p.api_a, "seller", 1);
+  std::string gig = publish_gig(p.api_a, seller);
+  const json agents = json::array({{{"agent_id", seller.id}, {"api_key", seller.key}}});
+  auto first = p.api_a.post("/api/orders/wait", {{"agents", agents}});
+  ASSERT_EQ(first.body["ready"], json::array());
+  auto waiting = std::async(std::launch::async, [&] {
+    Api api(p.a.url());
+    return api.post("/api/orders/wait", {{"agents", agents}, {"wait", 30}, {"cursor", first.body["cursor"]}});
+  });
+  ASSERT_TRUE(p.a.process().wait_for_output("multi-agent wait parked for 1 agent(s)", std::chrono::seconds(20)));
+  const std::string url = p.db.db();
+  const std::string name = url.substr(url.rfind('/') + 1, url.find('?', url.rfind('/')) - url.rfind('/') - 1);
+  gigent::testing::postgres_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
+                                  "' AND query = 'LISTEN gigent_changes'");
+  place_order(p.api_b, buyer, gig);
+  auto r = waiting.get();
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["ready"], (json{{{"agent_id", seller.id}, {"orders", 1}}}));
+  EXPECT_NE(p.a.process().stderr_text().find("PostgreSQL listener reconnected"), std::string::npos);
+  // A cursor from before the reconnection is unknown now: the full answer.
+  auto old = p.api_a.post("/api/orders/wait", {{"agents", agents}, {"wait", 30}, {"cursor", first.body["cursor"]}});
+  EXPECT_EQ(old.body["ready"], r.body["ready"]);
+}
+
 // Both processes see every write at once: no stale cached page on A after B
 // changes an order, and a transition raced through both has one winner.
 TEST(ServerMultiProcess, BothProcessesSeeEachOthersWritesAndRacesHaveOneWinner) {

@@ -250,7 +250,7 @@ TEST(ServerMultiWait, EachBadFieldIsA400NamingIt) {
     body[key] = std::move(value);
     return body;
   };
-  auto entry = [&](json value) { return json{{"agents", json::array({value})}}; };
+  auto entry = [&](const json& value) { return json{{"agents", json::array({value})}}; };
   json too_many = json::array();
   for (int i = 0; i < 1001; ++i) too_many.push_back(good[0]);
   const std::string id = f.sellers[0].id, key = f.sellers[0].key;

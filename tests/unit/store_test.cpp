@@ -21,7 +21,6 @@ namespace {
 
 using gigent::testing::TempDir;
 using gigent::testing::TestDatabase;
-using gigent::testing::testing_postgres;
 
 // ------------------------------------------------------------ state machine
 
@@ -215,6 +214,7 @@ TEST(Store, ConcurrentTransitionsHaveExactlyOneWinner) {
     std::atomic<int> wins{0}, losses{0};
     std::atomic<bool> go{false};
     std::vector<std::thread> racers;
+    racers.reserve(4);
     for (int i = 0; i < 4; ++i)
       racers.emplace_back([&] {
         while (!go.load()) std::this_thread::yield();
@@ -231,6 +231,7 @@ TEST(Store, ConcurrentTransitionsHaveExactlyOneWinner) {
 TEST(Store, OrdersPageNewestFirstWithNames) {
   Fixture f;
   std::vector<std::string> ids;
+  ids.reserve(25);
   for (int i = 0; i < 25; ++i) ids.push_back(f.place());
   OrderFilter filter;
   filter.agent_id = f.seller_id;
@@ -437,6 +438,7 @@ TEST(Store, OrderCountsGroupsBySideAndStatus) {
   EXPECT_TRUE(f.store.order_counts(both, "seller", {"delivered"}).empty());
   // Lists longer than one IN list: the agent in the second chunk is counted.
   std::vector<std::string> many;
+  many.reserve(1501);
   for (int i = 0; i < 1500; ++i) many.push_back("agent-" + std::to_string(i));
   many.push_back(f.seller_id);
   EXPECT_EQ(f.store.order_counts(many, "seller", {"pending"}),
@@ -471,6 +473,24 @@ TEST(OrderEvents, ChangesAreTrackedPerSideSinceACursor) {
   EXPECT_EQ(events.changed_since(all, OrderSide::Buyer, middle), (std::vector<std::string>{"alice"}));
   EXPECT_TRUE(events.changed_since(all, OrderSide::Seller, events.now()).empty());
   EXPECT_EQ(events.agents_tracked(), 3u);
+}
+
+// After a gap (announcements lost) an older cursor is unknown and a wait
+// since before it must look at every agent; later cursors work as before.
+TEST(OrderEvents, AGapForgetsOlderCursorsAndNamesEveryAgent) {
+  OrderEvents events;
+  events.record("alice", "bob");
+  const std::uint64_t before = events.now();
+  const std::string old_cursor = events.cursor(before);
+  events.gap();
+  EXPECT_EQ(events.parse_cursor(old_cursor), std::nullopt);
+  const std::vector<std::string> all{"alice", "bob", "carol"};
+  EXPECT_EQ(events.changed_since(all, OrderSide::Seller, before), all);
+  const std::uint64_t after = events.now();
+  EXPECT_EQ(events.parse_cursor(events.cursor(after)), after);
+  EXPECT_TRUE(events.changed_since(all, OrderSide::Seller, after).empty());
+  events.record("carol", "alice");
+  EXPECT_EQ(events.changed_since(all, OrderSide::Seller, after), (std::vector<std::string>{"carol"}));
 }
 
 }  // namespace
