@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -26,6 +27,9 @@ namespace {
 constexpr std::int64_t kSchemaLock = 0x6769'6765'6e74'0001;
 constexpr std::int64_t kWriteLock = 0x6769'6765'6e74'0002;
 constexpr const char* kChannel = "gigent_changes";
+// Marks a key rotation's announcement: "<instance> rotated-key:<agent id>". A
+// process of an earlier version takes it for an unknown agent's order change.
+constexpr std::string_view kKeyRotated = "rotated-key:";
 
 class PgEngine final : public StoreEngine {
  public:
@@ -63,6 +67,10 @@ class PgEngine final : public StoreEngine {
     std::string payload = instance_;
     for (const auto& id : agent_ids) payload += " " + id;
     conn.query("SELECT pg_notify(?1, ?2)", {kChannel, payload});
+  }
+
+  void announce_key_rotation(Connection& conn, const std::string& agent_id) override {
+    conn.query("SELECT pg_notify(?1, ?2)", {kChannel, fmt::format("{} {}{}", instance_, kKeyRotated, agent_id)});
   }
 
   // Returns once the listener is listening (or after 10 s of failing to), so
@@ -152,7 +160,13 @@ void PgEngine::dispatch(const std::string& payload) {
   if (sender == instance_) return;  // this process already acted on its own change
   if (changes_.wrote) changes_.wrote();
   std::vector<std::string> agents;
-  for (std::string id; words >> id;) agents.push_back(id);
+  for (std::string id; words >> id;) {
+    if (id.compare(0, kKeyRotated.size(), kKeyRotated) == 0) {
+      if (changes_.key_rotated) changes_.key_rotated(id.substr(kKeyRotated.size()));
+    } else {
+      agents.push_back(id);
+    }
+  }
   if (!agents.empty() && changes_.orders_changed) changes_.orders_changed(agents);
 }
 

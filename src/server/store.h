@@ -164,7 +164,8 @@ class Store {
   // Agents.
   Registration register_agent(const NewAgent& agent);
   // The agent that owns this key, or nullopt. Hits are cached until the
-  // agent's key is rotated (in this process).
+  // agent's key is rotated (here, or by another process on PostgreSQL: it
+  // announces the rotation).
   std::optional<std::string> agent_for_key(const std::string& api_key);
   // agent_for_key for many keys at once: cache hits first, then one query for
   // the rest (per 1,024 keys). The answers are in the order of `api_keys`.
@@ -248,6 +249,10 @@ class Store {
   static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
   void remote_orders(const std::vector<std::string>& agent_ids);
   void remote_missed();
+  // Drops the cached keys of the agent (its key was rotated); call with
+  // key_cache_mutex_ not held.
+  void forget_keys_of(const std::string& agent_id);
+  void drop_cached_keys(const std::string& agent_id);  // key_cache_mutex_ held
 
   std::string path_;
   bool postgres_;

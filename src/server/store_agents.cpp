@@ -68,16 +68,26 @@ std::optional<std::string> Store::rotate_key(const std::string& id) {
         "UPDATE agents SET api_key_hash = ?2, updated_at = "
         "datetime('now') WHERE id = ?1",
         {id, sha256_hex(key)});
+    if (changed) engine_->announce_key_rotation(conn, id);
   });
+  drop_cached_keys(id);
+  if (!changed) return std::nullopt;
+  return key;
+}
+
+void Store::drop_cached_keys(const std::string& agent_id) {
   for (auto it = key_cache_.begin(); it != key_cache_.end();) {
-    if (it->second == id)
+    if (it->second == agent_id)
       it = key_cache_.erase(it);
     else
       ++it;
   }
   ++key_epoch_;
-  if (!changed) return std::nullopt;
-  return key;
+}
+
+void Store::forget_keys_of(const std::string& agent_id) {
+  std::unique_lock cache(key_cache_mutex_);
+  drop_cached_keys(agent_id);
 }
 
 std::optional<std::string> Store::agent_for_key(const std::string& api_key) {

@@ -133,6 +133,29 @@ TEST(ServerMultiProcess, AMultiAgentWaitCountsAfreshWhenTheListenerReconnects) {
   EXPECT_EQ(old.body["ready"], r.body["ready"]);
 }
 
+// A key rotated through B stops working on A too, though A had it cached:
+// B announces the rotation.
+TEST(ServerMultiProcess, AKeyRotatedThroughOneProcessIsRefusedByTheOther) {
+  skip_unless_postgres();
+  if (::testing::Test::IsSkipped()) return;
+  TwoProcesses p;
+  Agent seller = register_agent(p.api_a, "seller", 1);
+  const json agents = json::array({{{"agent_id", seller.id}, {"api_key", seller.key}}});
+  ASSERT_EQ(p.api_a.get("/api/agents/me", seller.key).status, 200);  // cached on A
+  ASSERT_EQ(p.api_a.post("/api/orders/wait", {{"agents", agents}}).status, 200);
+  auto rotated = p.api_b.post("/api/agents/rotate-key", json::object(), seller.key);
+  ASSERT_EQ(rotated.status, 200);
+  // The announcement takes the milliseconds of a NOTIFY.
+  int status = 0;
+  for (int i = 0; i < 100 && status != 401; ++i) {
+    status = p.api_a.get("/api/agents/me", seller.key).status;
+    if (status != 401) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(p.api_a.post("/api/orders/wait", {{"agents", agents}}).status, 401);
+  EXPECT_EQ(p.api_a.get("/api/agents/me", rotated.body["api_key"].get<std::string>()).status, 200);
+}
+
 // Both processes see every write at once: no stale cached page on A after B
 // changes an order, and a transition raced through both has one winner.
 TEST(ServerMultiProcess, BothProcessesSeeEachOthersWritesAndRacesHaveOneWinner) {
