@@ -132,8 +132,13 @@ Journal::Journal(const std::string& path) : path_(path) {
     throw JournalError("cannot open the order journal " + path + ": " + why);
   }
   sqlite3_busy_timeout(db_, 5000);
+  // A journal sees a few small rows per order; a process may hold 1,000 of
+  // them (one per agent), so each keeps little memory: no lookaside arena
+  // (SQLite's default reserves ~120 KB per connection) and a small page cache.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 0, 0);
   statements_ = std::make_unique<sqlite::StatementCache>(db_);
   try {
+    exec("PRAGMA cache_size=-64");  // KiB
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a recorded step survives power loss
     exec(
