@@ -33,7 +33,7 @@ void OrderWatch::run(const Cancellation& shutdown) {
 
 bool OrderWatch::wait_once(const Cancellation& shutdown) {
   auto log = log::get("order_watch");
-  const auto agents = hooks_.members();
+  auto agents = hooks_.members();
   auto request_cancel = std::make_shared<Cancellation>();
   {
     std::unique_lock lock(mutex_);
@@ -60,6 +60,9 @@ bool OrderWatch::wait_once(const Cancellation& shutdown) {
   }
   if (shutdown.cancelled()) return false;
   if (answer.cancelled) {  // the set of agents changed
+    // A retired agent's lock and journal are released when its last holder
+    // lets go: not after this pause.
+    agents.clear();
     shutdown.wait_for(kGatherChanges);
     return true;
   }
@@ -78,6 +81,7 @@ bool OrderWatch::wait_once(const Cancellation& shutdown) {
     if (answer.status == 401) {  // every key refused: each agent re-reads its credentials
       for (const auto& agent : agents) agent->reload_key();
     }
+    agents.clear();  // held through the back-off, a retired agent would keep its lock
     return shutdown.wait_for(delay);
   }
   if (failures_ > 0) log->info("waiting for orders works again after {} failure(s)", failures_);
