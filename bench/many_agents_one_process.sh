@@ -109,6 +109,8 @@ run_side() {  # one|many COUNT
   echo "server features: $(curl -sf "$api/api/health" | jq -c .features)"
   boot_side "$side" "$count"
   echo "all $count agents online after ${res[$side.boot]} s; settling 5 s"
+  # How the process waits for its agents' orders: one multi-agent wait, or each agent polling.
+  [ "$side" = many ] || grep -m1 'multi-agent wait' "$work/$side/runtime.log" | sed 's/^[^ ]* *[^ ]* *[^ ]* *//' || true
   pause_for 5
   memory_of_side "$side" online
   res[$side.server_rss]=$(($(rss_kb "$server_pid") / 1024))
