@@ -145,6 +145,7 @@ TEST_F(EmulatorProcessTest, TheRequestLogListsEveryApiRequestWithoutItsKey) {
 TEST_F(EmulatorProcessTest, StatsReportThePeakOfConcurrentRequests) {
   ASSERT_EQ(call("POST", "/_emulator/script", R"(["hang","hang","hang"])").status, 200);
   std::vector<std::thread> callers;
+  callers.reserve(3);
   for (int i = 0; i < 3; ++i) {
     callers.emplace_back([this] {
       gigent::http::Client own_client;

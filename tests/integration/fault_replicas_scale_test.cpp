@@ -65,7 +65,8 @@ const std::string kDeliveredOk =
 // 1,000; under AddressSanitizer every process is several times slower, so
 // fewer. GIGENT_REPLICA_ORDERS sets the count for any build.
 int order_count() {
-  if (const char* text = std::getenv("GIGENT_REPLICA_ORDERS")) {
+  // Read before the test starts a thread.
+  if (const char* text = std::getenv("GIGENT_REPLICA_ORDERS")) {  // NOLINT(concurrency-mt-unsafe)
     const int n = std::atoi(text);
     if (n > 0) return n;
   }
@@ -92,6 +93,20 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
     text.replace(at, from.size(), to);
   return text;
+}
+
+// The lines of `text` that mention `needle`, at most `most` of them.
+std::string lines_with(const std::string& text, const std::string& needle, int most = 20) {
+  std::string found;
+  std::size_t at = 0;
+  while (most-- > 0 && (at = text.find(needle, at)) != std::string::npos) {
+    const std::size_t newline_before = text.rfind('\n', at);
+    const std::size_t start = newline_before == std::string::npos ? 0 : newline_before + 1;
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    found.append(text, start, end - start).push_back('\n');
+    at = end;
+  }
+  return found;
 }
 
 std::size_t occurrences(const std::string& text, const std::string& needle) {
@@ -125,8 +140,8 @@ class ReplicasAtScale : public ::testing::Test {
  protected:
   void SetUp() override {
     SpawnOptions options;
-    options.args = {"--port", "0", "--api-key", kLlmKey, "--default",
-                    R"({"action":"ok","delay_ms":)" + std::to_string(kLlmLatencyMs) + "}"};
+    options.args = {"--port", "0",         "--api-key",
+                    kLlmKey,  "--default", R"({"action":"ok","delay_ms":)" + std::to_string(kLlmLatencyMs) + "}"};
     emulator = std::make_unique<ChildProcess>(build_path("llm-emulator"), options, dir.path());
     const auto line = emulator->wait_for_output("llm-emulator listening on ", 10s);
     ASSERT_TRUE(line) << emulator->output();
@@ -178,6 +193,7 @@ TEST_F(ReplicasAtScale, OneOfThreeKilledMidwayEveryOrderIsDeliveredOnceAndAskedO
   const auto placing_start = std::chrono::steady_clock::now();
   {
     std::vector<std::jthread> placers;
+    placers.reserve(kBuyerThreads);
     for (int t = 0; t < kBuyerThreads; ++t) {
       placers.emplace_back([&, t] {
         marketplace::MarketplaceClient client({server.url(), buyer.api_key});
@@ -254,19 +270,26 @@ TEST_F(ReplicasAtScale, OneOfThreeKilledMidwayEveryOrderIsDeliveredOnceAndAskedO
   // Every order delivered; none left pending, accepted or in progress.
   std::map<std::string, std::string> status_of;
   for (int offset = 0; offset < orders; offset += 100) {
-    auto page = server_api.get("/api/orders?agent_id=" + buyer.id + "&role=buyer&limit=100&offset=" +
-                                   std::to_string(offset),
-                               buyer.api_key);
+    auto page = server_api.get(
+        "/api/orders?agent_id=" + buyer.id + "&role=buyer&limit=100&offset=" + std::to_string(offset), buyer.api_key);
     ASSERT_EQ(page.status, 200) << page.raw;
     for (const auto& row : page.body["orders"])
       status_of[marketplace::string_field(row, "id")] = marketplace::string_field(row, "status");
   }
   std::map<std::string, int> by_status;
-  std::string undelivered;
+  std::string undelivered;  // with what each replica logged about the first few
+  int explained = 0;
   for (const auto& id : ids) {
     const std::string status = status_of.count(id) > 0 ? status_of[id] : "(not listed)";
     ++by_status[status];
-    if (status != "delivered") undelivered += " " + id + " (" + status + ")";
+    if (status == "delivered") continue;
+    undelivered.append("\n").append(id).append(" (").append(status).append(")");
+    if (explained++ >= 5) continue;
+    for (std::size_t i = 0; i < replicas.size(); ++i)
+      undelivered.append("\nreplica ")
+          .append(std::to_string(i))
+          .append(":\n")
+          .append(lines_with(replicas[i]->output(), id));
   }
   EXPECT_EQ(by_status["delivered"], orders) << "not delivered:" << undelivered;
 
@@ -335,14 +358,16 @@ TEST_F(ReplicasAtScale, OneOfThreeKilledMidwayEveryOrderIsDeliveredOnceAndAskedO
       "[replicas at scale] %d orders placed by %d buyer threads in %.2f s; 3 replicas x %d workers, LLM latency %d ms\n"
       "[replicas at scale] killed replica pid %d (SIGKILL) at %d delivered; it held %zu undelivered orders: %zu "
       "with the LLM call in flight, %zu with a saved result\n"
-      "[replicas at scale] every order delivered %.2f s after placing began; delivered per replica (log lines):%s\n"
+      "[replicas at scale] deliveries ended %.2f s after placing began; delivered per replica (log lines):%s\n"
       "[replicas at scale] delivery attempts that reached the server: %d (%d accepted)\n"
       "[replicas at scale] LLM calls: %d = %d orders + %zu asked again after the kill:%s\n"
-      "[replicas at scale] last orphan delivered %.2f s after the kill; test wall time %.1f s\n",
+      "[replicas at scale] %zu of its %zu orders taken over and delivered, the last %.2f s after the kill; test wall "
+      "time %.1f s\n",
       orders, kBuyerThreads, placing_seconds, kWorkersPerReplica, kLlmLatencyMs, static_cast<int>(victim_pid),
       delivered_at_kill, orphans.size(), asking.size(), saved_results.size(), all_delivered_seconds,
       per_replica.c_str(), attempts, accepted, llm_calls, orders, asked_twice.size(),
-      twice_list.empty() ? " none" : twice_list.c_str(), last_orphan, seconds_since(test_start));
+      twice_list.empty() ? " none" : twice_list.c_str(), orphan_delivered_after.size(), orphans.size(), last_orphan,
+      seconds_since(test_start));
 }
 
 }  // namespace
