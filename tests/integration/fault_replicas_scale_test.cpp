@@ -38,18 +38,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAddressSanitizer = true;
-#else
-constexpr bool kUnderAddressSanitizer = false;
-#endif
-#elif defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAddressSanitizer = true;
-#else
-constexpr bool kUnderAddressSanitizer = false;
-#endif
-
 constexpr int kWorkersPerReplica = 4;  // each replica's max_concurrent_orders
 // Long enough that every replica always has calls in flight, short enough
 // that 1,000 orders take seconds.
@@ -62,15 +50,15 @@ const std::string kDeliverRoute = R"(route="/api/orders/:id/deliver")";
 const std::string kDeliveredOk =
     R"(gigent_server_http_requests_total{method="POST",route="/api/orders/:id/deliver",status="200"})";
 
-// 1,000; under AddressSanitizer every process is several times slower, so
-// fewer. GIGENT_REPLICA_ORDERS sets the count for any build.
+// 1,000 (about 20 s in Release and under AddressSanitizer alike: the LLM's
+// latency sets the pace); GIGENT_REPLICA_ORDERS sets another count.
 int order_count() {
   // Read before the test starts a thread.
   if (const char* text = std::getenv("GIGENT_REPLICA_ORDERS")) {  // NOLINT(concurrency-mt-unsafe)
     const int n = std::atoi(text);
     if (n > 0) return n;
   }
-  return kUnderAddressSanitizer ? 200 : 1000;
+  return 1000;
 }
 
 std::string brief_of(int n) {
@@ -248,7 +236,7 @@ TEST_F(ReplicasAtScale, OneOfThreeKilledMidwayEveryOrderIsDeliveredOnceAndAskedO
 
   // Until every order is delivered: when each orphan was, after the kill.
   std::map<std::string, double> orphan_delivered_after;
-  const auto all_deadline = std::chrono::steady_clock::now() + (kUnderAddressSanitizer ? 200s : 90s);
+  const auto all_deadline = std::chrono::steady_clock::now() + 120s;
   while (std::chrono::steady_clock::now() < all_deadline) {
     for (const auto& id : orphans) {
       if (orphan_delivered_after.count(id) > 0) continue;
