@@ -4,7 +4,13 @@
 // orders for random agents and times each order from the moment its POST is
 // sent until that agent's parked request answers with it.
 //
-//   gigent-longpoll-client PORT KEYS_FILE AGENTS ORDERS SERVER_PID [GAP_MS]
+// With MODE "multi", one multi-agent wait (POST /api/orders/wait) for all
+// AGENTS stands in for the long-polls: it also times the wait's first answer
+// (every key checked, cold and then cached, and one grouped count), and each
+// order from its POST until the wait, re-sent with its cursor after every
+// answer, names that agent.
+//
+//   gigent-longpoll-client PORT KEYS_FILE AGENTS ORDERS SERVER_PID [GAP_MS] [MODE]
 //       KEYS_FILE: "agent_id api_key" per line (gigent-server --seed-keys-out).
 //       Prints one wake latency in ms per line, then a summary on stderr.
 #include <arpa/inet.h>
@@ -128,6 +134,101 @@ bool on_readable(Agent& a) {
   return true;
 }
 
+std::string post(const std::string& path, const std::string& body, const std::string& key = "") {
+  return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+         (key.empty() ? "" : "X-API-Key: " + key + "\r\n") + "Content-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+std::string place_order(int fd, const Agent& buyer, const std::string& gig) {
+  return request(fd, post("/api/orders", R"({"gig_id":")" + gig + R"(","brief":"wake","pay_now":false})", buyer.key));
+}
+
+// The string value of `"name":"..."` in `json`, or "".
+std::string string_field(const std::string& json, const std::string& name) {
+  const std::string marker = "\"" + name + "\":\"";
+  auto at = json.find(marker);
+  if (at == std::string::npos) return "";
+  at += marker.size();
+  return json.substr(at, json.find('"', at) - at);
+}
+
+double since_ms(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void summary(std::vector<double> latencies, const std::string& what, const std::string& server_pid) {
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    return latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * latencies.size()))];
+  };
+  std::fprintf(stderr, "%s over %zu orders: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; server RSS %ld MiB\n",
+               what.c_str(), latencies.size(), pct(0.5), pct(0.9), pct(0.99), latencies.back(),
+               rss_kib(server_pid) / 1024);
+}
+
+// One multi-agent wait for every agent, re-sent after each answer.
+int run_multi(int port, std::vector<Agent>& agents, int orders, const std::string& server_pid, int gap_ms) {
+  std::string list;
+  for (const auto& a : agents)
+    list += std::string(list.empty() ? "" : ",") + R"({"agent_id":")" + a.id + R"(","api_key":")" + a.key + "\"}";
+  auto wait_body = [&](int wait, const std::string& cursor) {
+    return R"({"agents":[)" + list + R"(],"wait":)" + std::to_string(wait) +
+           (cursor.empty() ? "" : R"(,"cursor":")" + cursor + "\"") + "}";
+  };
+  const int fd = connect_to(port);
+  auto started = Clock::now();
+  std::string answer = request(fd, post("/api/orders/wait", wait_body(0, "")));
+  const double cold = since_ms(started);
+  if (answer.find("\"ready\"") == std::string::npos) throw std::runtime_error("unexpected answer: " + answer);
+  std::vector<double> warm;
+  for (int i = 0; i < 20; ++i) {
+    started = Clock::now();
+    answer = request(fd, post("/api/orders/wait", wait_body(0, "")));
+    warm.push_back(since_ms(started));
+  }
+  std::sort(warm.begin(), warm.end());
+  std::fprintf(stderr,
+               "a wait for %zu agents answered at once (request body %zu KiB): first %.2f ms (keys not cached), "
+               "then median %.2f ms, max %.2f ms (20 requests)\n",
+               agents.size(), wait_body(0, "").size() / 1024, cold, warm[warm.size() / 2], warm.back());
+  std::string cursor = string_field(answer, "cursor");
+
+  const int buyer_fd = connect_to(port);
+  std::mt19937 rng(42);
+  std::vector<double> latencies;
+  for (int k = 0; k < orders; ++k) {
+    std::size_t seller = rng() % agents.size();
+    while (agents[seller].ordered) seller = (seller + 1) % agents.size();
+    const Agent& buyer = agents[(seller + 1) % agents.size()];
+    const std::string gig = gig_of(buyer_fd, agents[seller]);
+    send_all(fd, post("/api/orders/wait", wait_body(30, cursor)));
+    // At least 10 ms, so the wait is parked (its answer at once takes a few) before the order.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 + rng() % (2 * gap_ms + 1)));
+    auto sent = Clock::now();
+    place_order(buyer_fd, buyer, gig);
+    agents[seller].ordered = true;
+    bool woke = false;
+    while (!woke) {
+      std::string in;
+      char buf[65536];
+      for (answer.clear(); answer.empty();) {
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) throw std::runtime_error("the wait's connection closed");
+        in.append(buf, static_cast<std::size_t>(n));
+        answer = complete_body(in);
+      }
+      cursor = string_field(answer, "cursor");
+      woke = answer.find(R"("agent_id":")" + agents[seller].id + "\"") != std::string::npos;
+      if (!woke) send_all(fd, post("/api/orders/wait", wait_body(30, cursor)));  // its 30 s ended
+    }
+    latencies.push_back(since_ms(sent));
+    std::printf("%.2f\n", latencies.back());
+  }
+  summary(latencies, "multi-agent wait woken", server_pid);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -140,6 +241,7 @@ int main(int argc, char** argv) {
   const int orders = std::atoi(argv[4]);
   const std::string server_pid = argv[5];
   const int gap_ms = argc > 6 ? std::atoi(argv[6]) : 20;
+  const std::string mode = argc > 7 ? argv[7] : "longpoll";
   std::vector<Agent> agents;
   std::ifstream keys(argv[2]);
   for (std::string id, key; agents.size() < count && keys >> id >> key;) {
@@ -149,6 +251,7 @@ int main(int argc, char** argv) {
     agents.push_back(std::move(agent));
   }
   if (agents.size() < 2) return 2;
+  if (mode == "multi") return run_multi(port, agents, orders, server_pid, gap_ms);
 
   const long rss_before = rss_kib(server_pid);
   int epoll = ::epoll_create1(0);
@@ -171,10 +274,8 @@ int main(int argc, char** argv) {
     while (agents[seller].ordered) seller = (seller + 1) % agents.size();
     Agent& buyer = agents[(seller + 1) % agents.size()];
     std::string gig = gig_of(buyer_fd, agents[seller]);
-    std::string body = R"({"gig_id":")" + gig + R"(","brief":"wake","pay_now":false})";
     auto sent = Clock::now();
-    request(buyer_fd, "POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-API-Key: " +
-                          buyer.key + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    place_order(buyer_fd, buyer, gig);
     agents[seller].ordered = true;
     bool woke = false;
     while (!woke && Clock::now() - sent < std::chrono::seconds(40)) {
@@ -190,11 +291,6 @@ int main(int argc, char** argv) {
     std::printf("%.2f\n", ms);
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % (2 * gap_ms + 1)));
   }
-  std::sort(latencies.begin(), latencies.end());
-  auto pct = [&](double p) {
-    return latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * latencies.size()))];
-  };
-  std::fprintf(stderr, "wake over %zu orders: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; server RSS %ld MiB\n",
-               latencies.size(), pct(0.5), pct(0.9), pct(0.99), latencies.back(), rss_kib(server_pid) / 1024);
+  summary(latencies, "wake", server_pid);
   return 0;
 }

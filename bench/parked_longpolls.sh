@@ -9,12 +9,19 @@
 #   BUILD_DIR=build-release bash bench/parked_longpolls.sh
 #   STORE=postgres BUILD_DIR=build-release scripts/with-postgres.sh bash bench/parked_longpolls.sh
 #
-#   env: BUILD_DIR (build), AGENTS (10000), ORDERS (300), GAP_MS (20), STORE (sqlite|postgres)
+# MODE=multi parks one multi-agent wait (POST /api/orders/wait) for all the
+# agents instead (AGENTS defaults to 1000, the most one wait takes):
+#
+#   MODE=multi BUILD_DIR=build-release bash bench/parked_longpolls.sh
+#
+#   env: BUILD_DIR (build), AGENTS (10000; 1000 with MODE=multi), ORDERS (300), GAP_MS (20),
+#        STORE (sqlite|postgres), MODE (longpoll|multi)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD_DIR=${BUILD_DIR:-build}
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$here/../$BUILD_DIR" ;; esac
-AGENTS=${AGENTS:-10000}
+MODE=${MODE:-longpoll}
+if [ "$MODE" = multi ]; then AGENTS=${AGENTS:-1000}; else AGENTS=${AGENTS:-10000}; fi
 ORDERS=${ORDERS:-300}
 GAP_MS=${GAP_MS:-20}
 STORE=${STORE:-sqlite}
@@ -40,5 +47,10 @@ for _ in $(seq 200); do
 done
 port=$(sed -n 's/^gigent-server listening on http:\/\/[^:]*://p' "$work/out.txt")
 [ -n "$port" ] || { echo "server did not start:" >&2; cat "$work/err.txt" >&2; exit 1; }
-echo "== $AGENTS parked long-polls, then $ORDERS orders to random agents (pauses 0..$((2 * GAP_MS)) ms)"
-"$BUILD_DIR/gigent-longpoll-client" "$port" "$work/keys.txt" "$AGENTS" "$ORDERS" "$server_pid" "$GAP_MS" >"$work/latency.txt"
+if [ "$MODE" = multi ]; then
+  echo "== one multi-agent wait for $AGENTS agents, then $ORDERS orders to random agents"
+else
+  echo "== $AGENTS parked long-polls, then $ORDERS orders to random agents (pauses 0..$((2 * GAP_MS)) ms)"
+fi
+"$BUILD_DIR/gigent-longpoll-client" "$port" "$work/keys.txt" "$AGENTS" "$ORDERS" "$server_pid" "$GAP_MS" "$MODE" \
+  >"$work/latency.txt"

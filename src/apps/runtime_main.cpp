@@ -16,6 +16,7 @@
 
 #include "cli/accept_order.h"
 #include "cli/doctor.h"
+#include "cli/fleet_status.h"
 #include "cli/manual_delivery.h"
 #include "cli/order_views.h"
 #include "cli/review.h"
@@ -165,6 +166,21 @@ int cmd_run(const std::string& path, const std::string& url, const std::string& 
   return cli::run_daemon(config, engine::resolve_backend_url(url, config));
 }
 
+// Several agents in one process: each config is loaded (and may fail alone)
+// by the fleet, so only the command line is checked here.
+int cmd_run_fleet(fleet::FleetOptions options, const std::string& log_format, const std::string& log_level) {
+  std::string error;
+  if (!options.listen.empty() && !parse_listen_address(options.listen, error)) {
+    std::cerr << "error: --listen " << options.listen << ": " << error << "\n";
+    return engine::kExitBadConfig;
+  }
+  log::Options log_options;
+  log::parse_level(log_level.empty() ? "info" : log_level, log_options.level);
+  log::parse_format(log_format.empty() ? "text" : log_format, log_options.format);
+  log::init(log_options);
+  return cli::run_fleet(std::move(options));
+}
+
 int cmd_try(const std::string& path, const cli::TryOptions& options) {
   auto loaded = load_or_report(path);
   if (!loaded) return engine::kExitBadConfig;
@@ -199,7 +215,20 @@ int main(int argc, char** argv) {
 
   std::string log_format;
   auto* run = app.add_subcommand("run", "Run the agent: register, publish gigs, take and deliver orders");
-  run->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  std::vector<std::string> run_configs;
+  std::string agents_dir;
+  int workers = 0;
+  std::string log_level;
+  run->add_option("-c,--config", run_configs,
+                  "Config file (default: gigent-agent.yaml); repeat it to run several agents in one process");
+  run->add_option("--agents-dir", agents_dir,
+                  "Run every *.yaml in DIR as one agent, all in this process (SIGHUP re-reads the folder)");
+  run->add_option("--workers", workers,
+                  "With several agents: worker threads shared by all of them (default: their max_concurrent_orders "
+                  "summed, at most 64)")
+      ->check(CLI::Range(1, 4096));
+  run->add_option("--log-level", log_level, "With several agents: trace, debug, info, warn or error (default: info)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   run->add_option("-u,--url", url, "Gigent backend URL (default: $GIGENT_API_URL, backend.url, http://localhost:3000)");
   run->add_option("--log-format", log_format, "text or json (default: logging.format)")
       ->check(CLI::IsMember({"text", "json"}));
@@ -213,7 +242,10 @@ int main(int argc, char** argv) {
   bool watch = false;
   unsigned interval = 2;
   auto* status = app.add_subcommand("status", "Show the agent, its orders, and whether a daemon runs for this config");
-  status->add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  std::vector<std::string> status_configs;
+  status->add_option("-c,--config", status_configs,
+                     "Config file (default: gigent-agent.yaml); several: one line per agent");
+  status->add_option("--agents-dir", agents_dir, "One line per agent of every *.yaml in DIR");
   status->add_option("-u,--url", url, "Gigent backend URL");
   status->add_flag("--json", json, "Machine-readable output");
   status->add_flag("--watch", watch, "Refresh until Ctrl-C (in place on a terminal)");
@@ -285,11 +317,18 @@ int main(int argc, char** argv) {
   try {
     if (init->parsed()) return cmd_init(dir, force);
     if (validate->parsed()) return cmd_validate(config_path, strict);
-    if (status->parsed()) return cmd_status(config_path, url, json, watch, interval);
+    if (status->parsed()) {
+      if (!agents_dir.empty() || status_configs.size() > 1)
+        return cli::fleet_status({status_configs, agents_dir}, json, std::cout, std::cerr);
+      return cmd_status(status_configs.empty() ? config_path : status_configs.front(), url, json, watch, interval);
+    }
     if (doctor->parsed()) return cli::run_doctor(config_path, url, std::cout);
-    if (run->parsed())
-      return cmd_run(config_path, url, log_format,
-                     listen_option->count() > 0 ? std::optional(listen_text) : std::nullopt);
+    if (run->parsed()) {
+      const auto listen = listen_option->count() > 0 ? std::optional(listen_text) : std::nullopt;
+      if (!agents_dir.empty() || run_configs.size() > 1)
+        return cmd_run_fleet({{run_configs, agents_dir}, url, workers, listen.value_or("")}, log_format, log_level);
+      return cmd_run(run_configs.empty() ? config_path : run_configs.front(), url, log_format, listen);
+    }
     if (try_cmd->parsed()) return cmd_try(config_path, try_options);
     if (accept->parsed()) {
       auto loaded = load_or_report(config_path);

@@ -16,6 +16,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/secret.h"
+#include "config/paths.h"
 
 namespace gigent::boot {
 
@@ -36,8 +37,7 @@ constexpr std::size_t kMaxCredentialsBytes = 1 << 20;
 }  // namespace
 
 std::string credentials_path_for(const std::string& config_path) {
-  auto dir = std::filesystem::absolute(config_path).parent_path();
-  return (dir / ".gigent-credentials").string();
+  return (std::filesystem::path(config::state_dir_for(config_path)) / ".gigent-credentials").string();
 }
 
 void refuse_symlink(const std::string& path, const std::string& what) {

@@ -10,6 +10,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/status_registry.h"
+#include "config/paths.h"
 #include "marketplace/retry.h"
 
 namespace gigent::boot {
@@ -169,7 +170,7 @@ std::string short_fields(const nlohmann::json& changes) {
 }  // namespace
 
 std::string gig_memory_path_for(const std::string& config_path) {
-  return (std::filesystem::absolute(config_path).parent_path() / ".gigent-gigs.json").string();
+  return (std::filesystem::path(config::state_dir_for(config_path)) / ".gigent-gigs.json").string();
 }
 
 nlohmann::json gig_body(const config::Gig& gig, const std::string& agent_id) {

@@ -119,22 +119,6 @@ void ask_backend(const config::Config& config, const boot::Credentials& creds, c
   }
 }
 
-nlohmann::json read_daemon_state(const engine::RuntimePaths& paths) {
-  nlohmann::json daemon = {{"running", false}};
-  try {
-    auto state = nlohmann::json::parse(read_file(paths.state));
-    if (!state.is_object()) return daemon;
-    int pid = field(state, "pid", 0);
-    bool alive = pid > 0 && ::kill(pid, 0) == 0 && engine::lock_is_held(paths.lock) &&
-                 field(state, "phase", std::string()) != "stopped";
-    daemon = state;
-    daemon["running"] = alive;
-  } catch (const std::exception&) {
-    // No state file: the daemon never ran here.
-  }
-  return daemon;
-}
-
 // Today's spend: the running daemon's own report, else the journal read
 // without writing to it (see Journal::read_usage_on_day); nothing when
 // there is no journal yet.
@@ -156,6 +140,22 @@ void read_budget(const config::Config& config, const engine::RuntimePaths& paths
 }
 
 }  // namespace
+
+nlohmann::json read_daemon_state(const engine::RuntimePaths& paths) {
+  nlohmann::json daemon = {{"running", false}};
+  try {
+    auto state = nlohmann::json::parse(read_file(paths.state));
+    if (!state.is_object()) return daemon;
+    int pid = field(state, "pid", 0);
+    bool alive = pid > 0 && ::kill(pid, 0) == 0 && engine::lock_is_held(paths.lock) &&
+                 field(state, "phase", std::string()) != "stopped";
+    daemon = state;
+    daemon["running"] = alive;
+  } catch (const std::exception&) {
+    // No state file: the daemon never ran here.
+  }
+  return daemon;
+}
 
 nlohmann::json collect_status(const config::Config& config, const std::string& backend_url) {
   auto paths = engine::RuntimePaths::for_config(config.path);

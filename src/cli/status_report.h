@@ -7,8 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "engine/engine.h"
 
 namespace gigent::cli {
+
+// The daemon's state file, with "running": whether a live process holds the
+// config's lock and has not stopped. {"running": false} without a file.
+nlohmann::json read_daemon_state(const engine::RuntimePaths& paths);
 
 nlohmann::json collect_status(const config::Config& config, const std::string& backend_url);
 std::string render_status(const nlohmann::json& status);

@@ -4,9 +4,11 @@
 #include <array>
 #include <cstdio>
 #include <mutex>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/base_sink.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/service_notify.h"
@@ -88,9 +90,12 @@ class LineSink final : public spdlog::sinks::base_sink<Mutex> {
                                {"level", level_name(msg.level)},
                                {"component", component},
                                {"msg", cut_long_values(payload)}};
+      if (!current_agent().empty()) object["agent"] = cut_long_values(current_agent());
       line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
-      line = fmt::format("{:<5} {:<10} {}", level_name(msg.level), component, sanitize_for_text(payload));
+      const std::string agent =
+          current_agent().empty() ? std::string() : fmt::format("[{}] ", sanitize_for_text(current_agent()));
+      line = fmt::format("{:<5} {:<10} {}{}", level_name(msg.level), component, agent, sanitize_for_text(payload));
       if (timestamps_) line = iso8601_millis(msg.time) + " " + line;
     }
     line.push_back('\n');
@@ -113,6 +118,18 @@ spdlog::sink_ptr make_sink(const Options& o) {
 }
 
 }  // namespace
+
+namespace {
+thread_local std::string t_agent;
+}  // namespace
+
+AgentScope::AgentScope(std::string agent) : previous_(std::exchange(t_agent, std::move(agent))) {}
+AgentScope::~AgentScope() {
+  t_agent = std::move(previous_);
+}
+const std::string& current_agent() {
+  return t_agent;
+}
 
 std::string cut_long_values(std::string_view message) {
   std::string out;

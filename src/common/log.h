@@ -23,6 +23,22 @@ void init(const Options& options);
 // A logger whose name is the component ("heartbeat", "poller", "http", ...).
 std::shared_ptr<spdlog::logger> get(const std::string& component);
 
+// The agent a line is about, in a process running many agents: set on a
+// thread while it works for one agent and printed with every line it logs
+// (after the component in text, "agent" in JSON). Unset: no agent field.
+class AgentScope {
+ public:
+  explicit AgentScope(std::string agent);
+  ~AgentScope();  // restores the agent that was set before
+  AgentScope(const AgentScope&) = delete;
+  AgentScope& operator=(const AgentScope&) = delete;
+
+ private:
+  std::string previous_;
+};
+// The agent set on this thread ("" when none).
+const std::string& current_agent();
+
 // The level as the config spells it and every log line prints it:
 // "trace" | "debug" | "info" | "warn" | "error" | "critical" | "off".
 std::string_view level_name(spdlog::level::level_enum level);

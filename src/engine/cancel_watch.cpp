@@ -21,7 +21,10 @@ CancelWatch::CancelWatch(marketplace::Endpoint endpoint, std::string order_id, c
   if (hard_stop_.cancelled()) call_.cancel();
   // A status read is small and must not hold the watcher long.
   endpoint.timeout = std::min(endpoint.timeout, std::chrono::milliseconds(10000));
-  thread_ = std::thread([this, endpoint = std::move(endpoint)]() mutable { run(std::move(endpoint)); });
+  thread_ = std::thread([this, endpoint = std::move(endpoint), agent = log::current_agent()]() mutable {
+    const log::AgentScope scope(agent);  // its lines name the agent of the order it watches
+    run(std::move(endpoint));
+  });
 }
 
 CancelWatch::~CancelWatch() {

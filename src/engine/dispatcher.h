@@ -17,7 +17,7 @@ class Dispatcher {
  public:
   Dispatcher(WorkerPool& pool, OrderProcessor& processor, std::function<void()> after_each_order);
   bool in_flight(const std::string& order_id) const { return pool_.in_flight(order_id); }
-  bool has_free_worker() const { return pool_.busy() < pool_.size(); }
+  bool has_free_worker() const { return pool_.has_room(); }
   // `claim_time`: what claiming took, counted in the order's own runtime.
   void dispatch(const nlohmann::json& order, std::chrono::microseconds claim_time);
   // Claims (accept, start) then dispatches; false when the claim failed.

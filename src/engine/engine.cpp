@@ -9,11 +9,12 @@
 #include <fmt/format.h>
 
 #include "boot/boot.h"
-#include "common/file_clock.h"
 #include "common/listen_address.h"
 #include "common/log.h"
 #include "common/service_notify.h"
 #include "common/time_format.h"
+#include "config/paths.h"
+#include "engine/agent_boot.h"
 #include "engine/budget.h"
 #include "engine/dispatcher.h"
 #include "engine/health.h"
@@ -37,7 +38,7 @@
 namespace gigent::engine {
 
 RuntimePaths RuntimePaths::for_config(const std::string& config_path) {
-  auto dir = std::filesystem::absolute(config_path).parent_path();
+  const std::filesystem::path dir = config::state_dir_for(config_path);
   return {(dir / ".gigent-credentials").string(), (dir / ".gigent-journal.db").string(),
           (dir / ".gigent-state.json").string(), (dir / ".gigent-runtime.lock").string()};
 }
@@ -120,54 +121,13 @@ struct Engine::Impl {
 // One consistent picture for `status`: called by the writer thread while the
 // pool exists, and by the main thread before and after.
 nlohmann::json Engine::Impl::snapshot(const WorkerPool* pool) {
-  nlohmann::json state;
+  std::string current_phase;
   {
     std::lock_guard lock_phase(phase_mutex);
-    state["phase"] = phase;
+    current_phase = phase;
   }
-  state["pid"] = ::getpid();
-  state["started_at"] = iso8601(started);
-  state["updated_at"] = iso8601(std::chrono::system_clock::now());
-  state["config"] = config.path;
-  state["backend_url"] = options.backend_url;
-  state["agent_id"] = agent_id;
-  state["agent_name"] = config.agent.name;
-  state["max_concurrent_orders"] = config.runtime.max_concurrent_orders;
-  state["loops"] = status.snapshot();
-  state["counters"] = counters.to_json();
-  state["llm"] = llm_counters.to_json();
-  state["in_flight"] = pool ? nlohmann::json(pool->in_flight_ids()) : nlohmann::json::array();
-  nlohmann::json awaiting = nlohmann::json::array(), poison = nlohmann::json::array(),
-                 retrying = nlohmann::json::array();
-  if (journal) {
-    try {
-      for (auto& r : journal->in_states({JobState::AwaitingDelivery, JobState::Poison, JobState::Failed})) {
-        nlohmann::json item = {{"order_id", r.order_id},
-                               {"round", r.round},
-                               {"attempts", r.attempts},
-                               {"last_error", r.last_error},
-                               {"next_attempt_at", r.next_attempt_at},
-                               {"updated_at", r.updated_at}};
-        (r.state == JobState::AwaitingDelivery ? awaiting
-         : r.state == JobState::Poison         ? poison
-                                               : retrying)
-            .push_back(std::move(item));
-      }
-    } catch (const std::exception& e) {
-      state["journal_error"] = e.what();
-    }
-  }
-  if (budget) {
-    try {
-      state["budget"] = budget->today();  // tokens and cost today against execution.budget
-    } catch (const std::exception& e) {
-      state["journal_error"] = e.what();
-    }
-  }
-  state["awaiting_delivery"] = awaiting;
-  state["failed_orders"] = poison;
-  state["retrying_orders"] = retrying;
-  return state;
+  return agent_snapshot({config, options.backend_url, agent_id, current_phase, started, status, counters, llm_counters,
+                         pool, journal.get(), budget.get()});
 }
 
 void Engine::Impl::set_phase(const std::string& p, const WorkerPool* pool) {
@@ -318,53 +278,17 @@ std::unique_ptr<ServiceMonitor> Engine::Impl::start_monitor(const WorkerPool& po
   return std::make_unique<ServiceMonitor>(std::move(hooks));
 }
 
-// Boot steps 1-6: journal, LLM provider, credentials, the agent check, gigs.
-// Fills `booted` on success; otherwise returns the exit code.
+// Boot steps 1-6 (engine/agent_boot.cpp). Fills `booted` on success;
+// otherwise returns the exit code.
 int Engine::Impl::boot(std::optional<Booted>& booted) {
-  if (config.owner.wallet == "0x0000000000000000000000000000000000000001")
-    log->warn("owner.wallet is still the template's placeholder; set your own wallet before going live");
-  // The journal first: a directory where it cannot live cannot keep new
-  // credentials either, and registering an agent whose key is then lost would
-  // orphan it.
-  try {
-    journal = std::make_unique<Journal>(paths.journal);
-    budget = std::make_unique<Budget>(config.execution, *journal, daemon_wall_clock());
-    budget_for_metrics = budget.get();
-  } catch (const JournalError& e) {
-    if (e.complete())
-      log->error("{}", e.what());
-    else
-      log->error("{}; the runtime needs it to never lose or repeat work. Check free space and permissions of {}",
-                 e.what(), std::filesystem::path(paths.journal).parent_path().string());
-    return kExitBootFailed;
-  }
-  // The provider before registering: a missing key is the operator's to fix
-  // before this agent appears on the marketplace.
-  Booted result;
-  try {
-    result.provider = executor::make_provider(config.execution, &llm_counters);
-  } catch (const std::exception& e) {
-    log->error("cannot set up the LLM provider: {}", e.what());
-    return kExitBadConfig;
-  }
-  try {
-    result.credentials = boot::ensure_registered(config, options.backend_url, paths.credentials, shutdown);
-    agent_id = result.credentials.agent_id;
-    marketplace::MarketplaceClient client({options.backend_url, result.credentials.api_key}, &shutdown);
-    auto agent_row = boot::verify_agent(client, result.credentials, shutdown);
-    boot::sync_profile(config, client, agent_id, agent_row, shutdown);
-    auto report = boot::publish_gigs(config, client, agent_id, shutdown);
-    log->info("gigs: {} published, {} updated, {} unchanged, {} paused, {} re-activated, {} left paused",
-              report.created, report.updated, report.unchanged, report.paused, report.reactivated, report.left_paused);
-  } catch (const boot::BootError& e) {
-    if (shutdown.cancelled()) return kExitOk;
-    log->error("{}", e.what());
-    return e.exit_code();
-  } catch (const boot::CredentialsError& e) {
-    log->error("{}", e.what());
-    return kExitBootFailed;
-  }
-  booted = std::move(result);
+  BootedAgent agent;
+  const BootOutcome outcome = boot_agent(config, options.backend_url, paths, shutdown, &llm_counters, agent);
+  journal = std::move(agent.journal);
+  budget = std::move(agent.budget);
+  budget_for_metrics = budget.get();
+  if (outcome.exit_code != kExitOk || !agent.provider) return outcome.exit_code;
+  agent_id = agent.credentials.agent_id;
+  booted = Booted{std::move(agent.credentials), std::move(agent.provider)};
   return kExitOk;
 }
 

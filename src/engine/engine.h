@@ -50,7 +50,8 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
-// Where the daemon keeps its files, all next to the config file.
+// Where the daemon keeps its files: next to the config file, or in the
+// config's own folder (config/paths.h).
 struct RuntimePaths {
   std::string credentials;  // .gigent-credentials
   std::string journal;      // .gigent-journal.db

@@ -112,6 +112,13 @@ std::optional<JobState> parse_job_state(const std::string& s) {
   return std::nullopt;
 }
 
+void Journal::prefer_small_memory() {
+  // Both must precede SQLite's initialisation; a process that used SQLite
+  // already keeps the defaults (SQLITE_MISUSE), which only cost memory.
+  sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+  sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0);
+}
+
 Journal::Journal(const std::string& path) : path_(path) {
   // The journal holds buyers' briefs and results: owner-only from creation.
   // O_NOFOLLOW: a link is refused, so no advice ever concerns its target.
@@ -134,6 +141,7 @@ Journal::Journal(const std::string& path) : path_(path) {
   sqlite3_busy_timeout(db_, 5000);
   statements_ = std::make_unique<sqlite::StatementCache>(db_);
   try {
+    exec("PRAGMA cache_size=-256");  // KiB: a journal's working set is a few pages
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a recorded step survives power loss
     exec(
@@ -179,6 +187,13 @@ void Journal::add_column_if_missing(const std::string& definition) {
     present = s.step();
   }
   if (!present) exec(("ALTER TABLE jobs ADD COLUMN " + definition).c_str());
+}
+
+void Journal::release_memory() {
+  std::lock_guard lock(mutex_);
+  if (statements_->size() == 0) return;                         // nothing cached since the last time
+  statements_ = std::make_unique<sqlite::StatementCache>(db_);  // the old cache finalizes its statements
+  sqlite3_db_release_memory(db_);
 }
 
 Journal::~Journal() {

@@ -14,14 +14,13 @@ namespace gigent::executor {
 namespace {
 
 // complete() runs on several worker threads at once and a Client serves one
-// thread at a time, so each thread keeps its own, bound to each call's
-// Cancellation (each order has its own), so keep-alive connections survive
+// thread at a time, so each call uses its thread's own, bound to the call's
+// Cancellation (each order has its own): keep-alive connections survive
 // between calls.
 http::Transport& thread_client(const Cancellation& cancel) {
-  thread_local std::unique_ptr<http::Client> client;
-  if (!client) client = std::make_unique<http::Client>(&cancel);
-  client->bind(&cancel);
-  return *client;
+  http::Client& client = http::this_thread_client();
+  client.bind(&cancel);
+  return client;
 }
 
 std::unique_ptr<HttpLlmProvider> make_one(const config::ExecutionSection& execution, LlmCounters* counters) {

@@ -165,6 +165,19 @@ Client::~Client() {
   curl_multi_cleanup(static_cast<CURLM*>(multi_));
 }
 
+Client& this_thread_client() {
+  thread_local Client client;
+  return client;
+}
+
+ClientResult ThreadClientTransport::perform(const ClientRequest& request) {
+  Client& client = this_thread_client();
+  client.bind(cancel_);
+  ClientResult result = client.perform(request);
+  client.bind(nullptr);  // the Cancellation may end before the thread's next transfer
+  return result;
+}
+
 ClientResult Client::perform(const ClientRequest& request) {
   ClientResult result;
   auto* curl = static_cast<CURL*>(handle_);

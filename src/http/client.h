@@ -80,6 +80,23 @@ class Client final : public Transport {
   const Cancellation* cancel_;
 };
 
+// This thread's Client, made on first use and kept until the thread ends:
+// every user on a thread (each agent's marketplace client, the LLM calls)
+// shares its kept-alive connections, so a process running many agents holds
+// a connection per thread and host, not per agent. Bind it before each
+// transfer: it keeps the Cancellation it was last bound to.
+Client& this_thread_client();
+
+// A Transport over this_thread_client(), bound to `cancel` for each transfer.
+class ThreadClientTransport final : public Transport {
+ public:
+  explicit ThreadClientTransport(const Cancellation* cancel = nullptr) : cancel_(cancel) {}
+  ClientResult perform(const ClientRequest& request) override;
+
+ private:
+  const Cancellation* cancel_;
+};
+
 // Percent-encodes a query value.
 std::string url_encode(const std::string& value);
 

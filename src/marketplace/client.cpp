@@ -13,7 +13,7 @@ MarketplaceClient::MarketplaceClient(Endpoint endpoint, std::shared_ptr<http::Tr
 }
 
 MarketplaceClient::MarketplaceClient(Endpoint endpoint, const Cancellation* cancel)
-    : MarketplaceClient(std::move(endpoint), std::make_shared<http::Client>(cancel)) {}
+    : MarketplaceClient(std::move(endpoint), std::make_shared<http::ThreadClientTransport>(cancel)) {}
 
 std::string describe_error(int status, const std::string& raw_body, const nlohmann::json& parsed) {
   std::string text;
@@ -32,6 +32,11 @@ std::string describe_error(int status, const std::string& raw_body, const nlohma
 std::string MarketplaceClient::api_key() const {
   std::lock_guard lock(key_state_->mutex);
   return key_state_->key;
+}
+
+void MarketplaceClient::use_key(const std::string& key) {
+  std::lock_guard lock(key_state_->mutex);
+  key_state_->key = key;
 }
 
 ApiResult MarketplaceClient::call(const std::string& method, const std::string& path, const nlohmann::json* body,
@@ -154,6 +159,13 @@ ApiResult MarketplaceClient::list_orders(const std::string& agent_id, const std:
     timeout += std::chrono::seconds(wait_seconds);
   }
   return call("GET", path, nullptr, timeout);
+}
+
+ApiResult MarketplaceClient::wait_for_orders(const nlohmann::json& request) {
+  auto timeout = endpoint_.timeout;
+  if (auto wait = request.find("wait"); wait != request.end() && wait->is_number_integer())
+    timeout += std::chrono::seconds(wait->get<int>());
+  return call("POST", "/api/orders/wait", &request, timeout);
 }
 
 ApiResult MarketplaceClient::get_order(const std::string& order_id) {

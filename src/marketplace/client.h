@@ -51,7 +51,8 @@ struct Page {
 class MarketplaceClient {
  public:
   MarketplaceClient(Endpoint endpoint, std::shared_ptr<http::Transport> transport);
-  // Owns a fresh libcurl client whose transfers stop when `cancel` fires.
+  // Over this thread's libcurl client (http::this_thread_client()), whose
+  // transfers stop when `cancel` fires.
   MarketplaceClient(Endpoint endpoint, const Cancellation* cancel = nullptr);
 
   ApiResult health();
@@ -70,6 +71,11 @@ class MarketplaceClient {
   // role "seller" | "buyer"; status may be empty; wait_seconds > 0 asks for a long-poll.
   ApiResult list_orders(const std::string& agent_id, const std::string& role, const std::string& status, Page page,
                         int wait_seconds = 0);
+  // gigent-server's multi_agent_wait extension: POST /api/orders/wait with
+  // `request` ({"agents":[{"agent_id","api_key"}...], "status", "wait",
+  // "cursor"}; each agent's key is in the body, none in a header), held up
+  // to request["wait"] seconds. See docs/api.md.
+  ApiResult wait_for_orders(const nlohmann::json& request);
   ApiResult get_order(const std::string& order_id);
   ApiResult place_order(const nlohmann::json& order);
   ApiResult set_order_status(const std::string& order_id, const std::string& status, const std::string& agent_id);
@@ -82,6 +88,8 @@ class MarketplaceClient {
   const Endpoint& endpoint() const { return endpoint_; }
   // The key in use: the endpoint's, or a newer one reload_key returned.
   std::string api_key() const;
+  // Sends `key` from now on (a key re-read after another route refused the old one).
+  void use_key(const std::string& key);
 
  private:
   ApiResult call_once(const std::string& method, const std::string& path, const nlohmann::json* body,

@@ -30,7 +30,7 @@ constexpr std::array kApiWords = {
     "orders",     "owner-withdraw", "purchase", "register",   "registration.json",
     "reputation", "review",         "reviews",  "rotate-key", "safe-status",
     "search",     "sent",           "stats",    "status",     "submissions",
-    "wallets",    "withdraw",
+    "wait",       "wallets",        "withdraw",
 };
 
 bool is_api_word(std::string_view segment) {

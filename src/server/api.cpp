@@ -19,6 +19,7 @@ Api::Api(Store& store, const ApiOptions& options)
       writes_("api-write", options.write_threads) {
   // Orders placed or changed through another process on the same database.
   store_.set_order_listener([this](const std::vector<std::string>& agent_ids) { wake(agent_ids); });
+  store_.set_missed_listener([this] { resync(); });
 }
 
 Api::~Api() {
@@ -29,8 +30,21 @@ void Api::set_scheduler(Scheduler scheduler) {
   scheduler_ = std::move(scheduler);
 }
 
+namespace {
+
+// POST /api/orders/wait writes nothing: it runs on the read pool, so a write
+// waiting for the database lock never delays a wait.
+bool is_multi_wait(const http::Request& request) {
+  if (request.method != "POST") return false;
+  auto parts = split_path(request.path);
+  return parts.size() == 3 && parts[0] == "api" && parts[1] == "orders" && parts[2] == "wait";
+}
+
+}  // namespace
+
 void Api::handle(http::Request&& request, http::Reply reply) {
-  const bool read = request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS";
+  const bool read =
+      request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS" || is_multi_wait(request);
   std::function<void()> task = [this, request = std::move(request), reply]() mutable { respond(request, reply); };
   if (!(read ? reads_ : writes_).post(task)) reply(error_response(503, "The server is shutting down"));
 }
@@ -51,9 +65,7 @@ void Api::respond(http::Request& request, http::Reply& reply) {
   }
   if (parked) return;
   api_logger()->debug("{} {} -> {}", request.method, request.target, response.status);
-  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  // Browser scripts (the web front end) may read the ETag they revalidate with.
-  response.headers.emplace_back("Access-Control-Expose-Headers", "ETag");
+  add_cors_headers(response);
   if (request.method == "GET" && response.status == 200) {
     auto known = std::find_if(response.headers.begin(), response.headers.end(),
                               [](const auto& header) { return header.first == "ETag"; });
@@ -155,6 +167,11 @@ http::Response Api::route_orders(const http::Request& request, const std::vector
     return get ? list_orders(request, reply, parked) : place_order(request);
   }
   const std::string& id = parts[2];
+  if (n == 3 && id == "wait") {
+    // GET stays the order route, as before the extension.
+    allow(request, {"GET", "POST"});
+    return get ? get_order(request, id) : multi_wait(request, reply, parked);
+  }
   if (n == 3) {
     allow(request, {"GET"});
     return get_order(request, id);

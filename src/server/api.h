@@ -7,18 +7,22 @@
 // thread answers through the Reply. A write waiting for the database lock
 // then holds a pool thread, never the event loop, and reads (health
 // included) go on meanwhile, since WAL readers do not wait for writers.
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "http/server.h"
 #include "server/blocking_pool.h"
+#include "server/order_events.h"
 #include "server/page_cache.h"
 #include "server/store.h"
 
@@ -59,10 +63,12 @@ class Api {
   // requests finish and stops the pools (before Server::stop).
   void shutdown();
 
-  // Order list requests waiting for an order now (for /metrics; no database access).
+  // Order list requests and multi-agent waits waiting for an order now (for
+  // /metrics; no database access).
   std::size_t parked_long_polls();
 
   struct Waiter;
+  struct MultiWaiter;
 
  private:
   // Runs the request on the calling (pool) thread and answers it.
@@ -76,9 +82,30 @@ class Api {
   http::Response route_orders(const http::Request& request, const std::vector<std::string>& parts, http::Reply& reply,
                               bool& parked);
   void park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply, bool& parked);
-  void notify(const std::vector<std::string>& agent_ids);  // wake() here and in the other processes
-  void wake(const std::vector<std::string>& agent_ids);    // this process's parked long-polls
+  // After an order is placed or changes: wake() here and in the other
+  // processes. `agent_ids` are the order's seller, then its buyer.
+  void notify(const std::vector<std::string>& agent_ids);
+  // Records the order events (`agent_ids`: each changed order's seller, then
+  // its buyer) and wakes this process's parked long-polls and multi-agent
+  // waits of those agents.
+  void wake(const std::vector<std::string>& agent_ids);
   void expire(const std::shared_ptr<Waiter>& waiter);
+  // Order events from other processes may have been lost: cursors handed out
+  // so far become unknown and every parked multi-agent wait counts afresh.
+  void resync();
+
+  // POST /api/orders/wait (multi_wait.cpp).
+  http::Response multi_wait(const http::Request& request, http::Reply& reply, bool& parked);
+  // The waiter's answer when one of its agents has orders since its cursor,
+  // or always when `final` (the wait ended).
+  std::optional<http::Response> multi_wait_answer(MultiWaiter& waiter, bool final);
+  // Registers the waiter under each of its agents and starts its deadline;
+  // false when the server is shutting down.
+  bool park_multi(const std::shared_ptr<MultiWaiter>& waiter, std::chrono::seconds wait);
+  // Unregisters the waiter and answers it, once.
+  void finish_multi(const std::shared_ptr<MultiWaiter>& waiter, http::Response response);
+  // Answers the waiter when it has something to say, or when `final` is set.
+  void check_multi(const std::shared_ptr<MultiWaiter>& waiter, bool final);
   http::Response orders_page(const OrderFilter& filter);
 
   // Route handlers.
@@ -140,7 +167,12 @@ class Api {
   Scheduler scheduler_;
   std::mutex waiters_mutex_;
   std::unordered_multimap<std::string, std::shared_ptr<Waiter>> waiters_;  // by agent id
+  // Multi-agent waits under each of their agents, [0] the seller side's and
+  // [1] the buyer side's; and each once.
+  std::array<std::unordered_multimap<std::string, std::shared_ptr<MultiWaiter>>, 2> multi_waiters_;
+  std::unordered_set<std::shared_ptr<MultiWaiter>> multi_parked_;
   bool shutting_down_ = false;
+  OrderEvents events_;
 
   PageCache pages_;
 

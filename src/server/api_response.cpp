@@ -36,6 +36,12 @@ http::Response json_response(const Json& body, int status) {
   return r;
 }
 
+void add_cors_headers(http::Response& response) {
+  response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  // Browser scripts (the web front end) may read the ETag they revalidate with.
+  response.headers.emplace_back("Access-Control-Expose-Headers", "ETag");
+}
+
 http::Response error_response(int status, const std::string& message, const Json& extra) {
   Json body = {{"error", message}};
   for (auto& [k, v] : extra.items()) body[k] = v;

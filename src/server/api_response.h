@@ -30,6 +30,8 @@ const std::shared_ptr<spdlog::logger>& api_logger();
 // JSON text; invalid UTF-8 in stored text is replaced rather than thrown on.
 std::string dump(const Json& value);
 http::Response json_response(const Json& body, int status = 200);
+// The headers that let browser scripts read every answer and its ETag.
+void add_cors_headers(http::Response& response);
 // {"error": message} plus the `extra` keys (hint, valid, ...).
 http::Response error_response(int status, const std::string& message, const Json& extra = Json::object());
 

@@ -26,6 +26,8 @@ constexpr std::size_t kUrl = 2048;              // avatar_url, characters
 constexpr std::size_t kText = 64 * 1024;        // message content, gig examples and api_schema, bytes
 constexpr std::size_t kInputData = 256 * 1024;  // input_data as JSON text, bytes
 constexpr std::size_t kDeliveryHash = 256;      // delivery_hash, characters
+constexpr std::size_t kId = 100;                // an id sent in a body (ids are 36-character UUIDs), characters
+constexpr std::size_t kApiKey = 100;            // an API key sent in a body (keys are 51 characters), characters
 constexpr int kJsonDepth = 64;                  // nesting of any JSON value the store keeps
 constexpr double kMaxPrice = 1'000'000;         // price_basic, price_standard, price_premium
 }  // namespace limits

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <utility>
 
 #include "server/api.h"
@@ -37,7 +38,7 @@ void Api::park(OrderFilter filter, std::chrono::seconds wait, http::Reply& reply
 
 std::size_t Api::parked_long_polls() {
   std::lock_guard lock(waiters_mutex_);
-  return waiters_.size();
+  return waiters_.size() + multi_parked_.size();
 }
 
 void Api::expire(const std::shared_ptr<Waiter>& waiter) {
@@ -73,13 +74,34 @@ void Api::notify(const std::vector<std::string>& agent_ids) {
 }
 
 void Api::wake(const std::vector<std::string>& agent_ids) {
+  // Recorded before the waiters are looked up: a multi-agent wait registered
+  // after the look-up finds the event when it checks, one registered before
+  // is woken here.
+  for (std::size_t i = 0; i < agent_ids.size(); i += 2)
+    events_.record(agent_ids[i], i + 1 < agent_ids.size() ? agent_ids[i + 1] : agent_ids[i]);
   std::vector<std::shared_ptr<Waiter>> woken;
+  std::vector<std::shared_ptr<MultiWaiter>> multi;
   {
     std::lock_guard lock(waiters_mutex_);
-    for (const auto& id : agent_ids) {
-      auto [first, last] = waiters_.equal_range(id);
+    for (std::size_t i = 0; i < agent_ids.size(); ++i) {
+      auto [first, last] = waiters_.equal_range(agent_ids[i]);
       for (auto it = first; it != last; ++it) woken.push_back(it->second);
+      // A multi-agent wait is woken by orders on its side only (a lone last
+      // id, which no caller sends, counts for both).
+      const bool seller = i % 2 == 0, buyer = !seller || i + 1 == agent_ids.size();
+      for (std::size_t side = 0; side < 2; ++side) {
+        if (!(side == 0 ? seller : buyer)) continue;
+        auto [mfirst, mlast] = multi_waiters_[side].equal_range(agent_ids[i]);
+        for (auto it = mfirst; it != mlast; ++it) multi.push_back(it->second);
+      }
     }
+  }
+  std::sort(multi.begin(), multi.end());
+  multi.erase(std::unique(multi.begin(), multi.end()), multi.end());
+  if (!multi.empty()) {
+    reads_.post([this, multi = std::move(multi)] {
+      for (const auto& waiter : multi) check_multi(waiter, false);
+    });
   }
   if (woken.empty()) return;
   // Answer from the read pool, not inside the write request that caused it.
@@ -97,16 +119,34 @@ void Api::wake(const std::vector<std::string>& agent_ids) {
   });
 }
 
+void Api::resync() {
+  events_.gap();
+  std::vector<std::shared_ptr<MultiWaiter>> multi;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    multi.assign(multi_parked_.begin(), multi_parked_.end());
+  }
+  if (multi.empty()) return;
+  reads_.post([this, multi = std::move(multi)] {
+    for (const auto& waiter : multi) check_multi(waiter, false);
+  });
+}
+
 void Api::shutdown() {
   store_.set_order_listener(nullptr);
+  store_.set_missed_listener(nullptr);
   std::vector<std::shared_ptr<Waiter>> all;
+  std::vector<std::shared_ptr<MultiWaiter>> multi;
   {
     std::lock_guard lock(waiters_mutex_);
     shutting_down_ = true;
     for (auto& [id, waiter] : waiters_) all.push_back(waiter);
+    multi.assign(multi_parked_.begin(), multi_parked_.end());
   }
   if (!all.empty()) api_logger()->info("answering {} parked long-poll(s) before stopping", all.size());
+  if (!multi.empty()) api_logger()->info("answering {} parked multi-agent wait(s) before stopping", multi.size());
   for (const auto& waiter : all) expire(waiter);
+  for (const auto& waiter : multi) check_multi(waiter, true);
   reads_.stop();
   writes_.stop();
 }

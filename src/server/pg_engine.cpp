@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -26,6 +27,9 @@ namespace {
 constexpr std::int64_t kSchemaLock = 0x6769'6765'6e74'0001;
 constexpr std::int64_t kWriteLock = 0x6769'6765'6e74'0002;
 constexpr const char* kChannel = "gigent_changes";
+// Marks a key rotation's announcement: "<instance> rotated-key:<agent id>". A
+// process of an earlier version takes it for an unknown agent's order change.
+constexpr std::string_view kKeyRotated = "rotated-key:";
 
 class PgEngine final : public StoreEngine {
  public:
@@ -65,6 +69,10 @@ class PgEngine final : public StoreEngine {
     conn.query("SELECT pg_notify(?1, ?2)", {kChannel, payload});
   }
 
+  void announce_key_rotation(Connection& conn, const std::string& agent_id) override {
+    conn.query("SELECT pg_notify(?1, ?2)", {kChannel, fmt::format("{} {}{}", instance_, kKeyRotated, agent_id)});
+  }
+
   // Returns once the listener is listening (or after 10 s of failing to), so
   // a server that says it is up hears every other process from then on.
   void start(RemoteChanges changes) override {
@@ -101,13 +109,21 @@ class PgEngine final : public StoreEngine {
 
 // Reconnects after a lost connection. Whatever was announced meanwhile is
 // lost, so a reconnect counts as a write by someone else (the page cache
-// refills); parked long-polls still answer at their deadline.
+// refills) and is reported as `missed` (multi-agent waits count afresh);
+// parked long-polls still answer at their deadline.
 void PgEngine::listen_loop() {
+  bool listened = false;
   while (!stopping_) {
     try {
       PgConnection conn(url_);
       conn.exec_script(fmt::format("LISTEN {}", kChannel));
       if (changes_.wrote) changes_.wrote();
+      if (listened) {
+        log::get("store")->warn(
+            "PostgreSQL listener reconnected; other processes' order changes meanwhile are unknown");
+        if (changes_.missed) changes_.missed();
+      }
+      listened = true;
       {
         std::lock_guard lock(mutex_);
         listening_ = true;
@@ -144,7 +160,13 @@ void PgEngine::dispatch(const std::string& payload) {
   if (sender == instance_) return;  // this process already acted on its own change
   if (changes_.wrote) changes_.wrote();
   std::vector<std::string> agents;
-  for (std::string id; words >> id;) agents.push_back(id);
+  for (std::string id; words >> id;) {
+    if (id.compare(0, kKeyRotated.size(), kKeyRotated) == 0) {
+      if (changes_.key_rotated) changes_.key_rotated(id.substr(kKeyRotated.size()));
+    } else {
+      agents.push_back(id);
+    }
+  }
   if (!agents.empty() && changes_.orders_changed) changes_.orders_changed(agents);
 }
 

@@ -9,7 +9,7 @@ http::Response Api::health() {
                         {"name", "Gigent"},
                         {"version", GIGENT_VERSION},
                         {"stats", store_.stats()},
-                        {"features", {"long_poll", "heartbeat", "gig_patch", "order_status_list"}},
+                        {"features", {"long_poll", "heartbeat", "gig_patch", "order_status_list", "multi_agent_wait"}},
                         // Clients of the deployed service read this object; no
                         // on-chain registry stands behind this server.
                         {"erc8004",

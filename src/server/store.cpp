@@ -15,7 +15,8 @@ Store::Store(std::string path, std::size_t max_idle_connections)
   engine_->create_schema(*conn);
   give_back(std::move(conn));
   engine_->start({[this] { generation_.fetch_add(1, std::memory_order_acq_rel); },
-                  [this](const std::vector<std::string>& ids) { remote_orders(ids); }});
+                  [this](const std::vector<std::string>& ids) { remote_orders(ids); }, [this] { remote_missed(); },
+                  [this](const std::string& agent_id) { forget_keys_of(agent_id); }});
 }
 
 Store::~Store() {
@@ -76,6 +77,22 @@ void Store::set_order_listener(std::function<void(const std::vector<std::string>
 void Store::remote_orders(const std::vector<std::string>& agent_ids) {
   std::lock_guard lock(listener_mutex_);
   if (order_listener_) order_listener_(agent_ids);
+}
+
+void Store::set_missed_listener(std::function<void()> listener) {
+  std::lock_guard lock(listener_mutex_);
+  missed_listener_ = std::move(listener);
+}
+
+void Store::remote_missed() {
+  {
+    // A rotation may have been among what was missed.
+    std::unique_lock cache(key_cache_mutex_);
+    key_cache_.clear();
+    ++key_epoch_;
+  }
+  std::lock_guard lock(listener_mutex_);
+  if (missed_listener_) missed_listener_();
 }
 
 std::int64_t Store::database_size_bytes() {

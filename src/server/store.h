@@ -147,10 +147,15 @@ class Store {
 
   // Cross-process long-poll wake-ups (PostgreSQL; a no-op on SQLite):
   // announce_orders tells the other processes that these agents' orders
-  // changed; `listener` is called (on the store's listener thread) with the
-  // agents another process announced. Pass nullptr to stop listening.
+  // changed, each changed order's seller then its buyer (multi-agent waits
+  // tell the two sides apart by that order); `listener` is called (on the
+  // store's listener thread) with the agents another process announced, in
+  // the same order. Pass nullptr to stop listening.
   void announce_orders(const std::vector<std::string>& agent_ids);
   void set_order_listener(std::function<void(const std::vector<std::string>&)> listener);
+  // Called (on the listener thread) when announcements may have been lost: the
+  // listener's connection was lost and is back. Pass nullptr to stop.
+  void set_missed_listener(std::function<void()> listener);
   bool is_postgres() const { return postgres_; }
   std::int64_t database_size_bytes();
 
@@ -158,9 +163,13 @@ class Store {
 
   // Agents.
   Registration register_agent(const NewAgent& agent);
-  // The agent that owns this key, or nullopt. Hits are cached: keys never
-  // change.
+  // The agent that owns this key, or nullopt. Hits are cached until the
+  // agent's key is rotated (here, or by another process on PostgreSQL: it
+  // announces the rotation).
   std::optional<std::string> agent_for_key(const std::string& api_key);
+  // agent_for_key for many keys at once: cache hits first, then one query for
+  // the rest (per 1,024 keys). The answers are in the order of `api_keys`.
+  std::vector<std::optional<std::string>> agents_for_keys(const std::vector<std::string>& api_keys);
   std::optional<Json> agent(const std::string& id);  // no api_key_hash, with is_online
   bool agent_exists(const std::string& id);
   // Sets last_seen to now; nullopt when the agent is unknown.
@@ -190,6 +199,12 @@ class Store {
   std::optional<Json> order_with_names(const std::string& id);  // + gig_title, buyer_name, seller_name
   std::vector<Json> list_orders(const OrderFilter& filter);     // newest first, with names
   std::string list_orders_json(const OrderFilter& filter);      // the same rows as JSON array text
+  // How many orders each of `agent_ids` has on `side` ("seller" or "buyer")
+  // in any of `statuses`: one grouped query (per 1,024 agents). Agents without
+  // any are left out.
+  std::unordered_map<std::string, std::int64_t> order_counts(const std::vector<std::string>& agent_ids,
+                                                             const std::string& side,
+                                                             const std::vector<std::string>& statuses);
   OrderPlacement place_order(const NewOrder& order);
   // Moves the order from `expected_from` to `to` only if it is still there, so
   // two racing writers cannot both win.
@@ -233,6 +248,11 @@ class Store {
   void give_back(std::unique_ptr<Connection> conn);
   static std::string orders_sql(const OrderFilter& filter, std::vector<Json>& params);
   void remote_orders(const std::vector<std::string>& agent_ids);
+  void remote_missed();
+  // Drops the cached keys of the agent (its key was rotated); call with
+  // key_cache_mutex_ not held.
+  void forget_keys_of(const std::string& agent_id);
+  void drop_cached_keys(const std::string& agent_id);  // key_cache_mutex_ held
 
   std::string path_;
   bool postgres_;
@@ -244,8 +264,12 @@ class Store {
   std::atomic<std::uint64_t> generation_{0};
   std::mutex listener_mutex_;
   std::function<void(const std::vector<std::string>&)> order_listener_;
+  std::function<void()> missed_listener_;
   std::shared_mutex key_cache_mutex_;
   std::unordered_map<std::string, std::string> key_cache_;  // sha256(key) -> agent id
+  // Bumped (under key_cache_mutex_) by every rotation: a lookup that read the
+  // database before a rotation must not cache what it read.
+  std::uint64_t key_epoch_ = 0;
 };
 
 // "0x" + 40 hex: derived from the agent id, clearly not a funded wallet.

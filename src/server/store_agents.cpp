@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "common/secret.h"
 #include "server/store.h"
@@ -66,29 +68,81 @@ std::optional<std::string> Store::rotate_key(const std::string& id) {
         "UPDATE agents SET api_key_hash = ?2, updated_at = "
         "datetime('now') WHERE id = ?1",
         {id, sha256_hex(key)});
+    if (changed) engine_->announce_key_rotation(conn, id);
   });
-  for (auto it = key_cache_.begin(); it != key_cache_.end();) {
-    if (it->second == id)
-      it = key_cache_.erase(it);
-    else
-      ++it;
-  }
+  drop_cached_keys(id);
   if (!changed) return std::nullopt;
   return key;
 }
 
+void Store::drop_cached_keys(const std::string& agent_id) {
+  for (auto it = key_cache_.begin(); it != key_cache_.end();) {
+    if (it->second == agent_id)
+      it = key_cache_.erase(it);
+    else
+      ++it;
+  }
+  ++key_epoch_;
+}
+
+void Store::forget_keys_of(const std::string& agent_id) {
+  std::unique_lock cache(key_cache_mutex_);
+  drop_cached_keys(agent_id);
+}
+
 std::optional<std::string> Store::agent_for_key(const std::string& api_key) {
   std::string hash = sha256_hex(api_key);
+  std::uint64_t epoch = 0;
   {
     std::shared_lock lock(key_cache_mutex_);
     if (auto it = key_cache_.find(hash); it != key_cache_.end()) return it->second;
+    epoch = key_epoch_;
   }
   auto row = connection()->query_one("SELECT id FROM agents WHERE api_key_hash = ?1", {hash});
   if (!row) return std::nullopt;
   std::string id = (*row)["id"].get<std::string>();
   std::unique_lock lock(key_cache_mutex_);
-  key_cache_.emplace(std::move(hash), id);
+  if (key_epoch_ == epoch) key_cache_.emplace(std::move(hash), id);
   return id;
+}
+
+std::vector<std::optional<std::string>> Store::agents_for_keys(const std::vector<std::string>& api_keys) {
+  std::vector<std::optional<std::string>> agents(api_keys.size());
+  std::vector<std::string> hashes;
+  hashes.reserve(api_keys.size());
+  for (const auto& key : api_keys) hashes.push_back(sha256_hex(key));
+  std::vector<std::string> missing;
+  std::uint64_t epoch = 0;
+  {
+    std::shared_lock lock(key_cache_mutex_);
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      if (auto it = key_cache_.find(hashes[i]); it != key_cache_.end())
+        agents[i] = it->second;
+      else
+        missing.push_back(hashes[i]);
+    }
+    epoch = key_epoch_;
+  }
+  if (missing.empty()) return agents;
+  std::sort(missing.begin(), missing.end());
+  missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+  std::unordered_map<std::string, std::string> found;  // hash -> agent id
+  auto conn = connection();
+  for (std::size_t first = 0; first < missing.size(); first += sql::kMaxInList) {
+    std::vector<std::string> chunk(
+        missing.begin() + static_cast<std::ptrdiff_t>(first),
+        missing.begin() + static_cast<std::ptrdiff_t>(std::min(missing.size(), first + sql::kMaxInList)));
+    std::string query = "SELECT id, api_key_hash FROM agents WHERE api_key_hash IN (";
+    std::vector<Json> params;
+    sql::in_list(query, params, chunk);
+    for (auto& row : conn->query(query + ")", params))
+      found.emplace(row["api_key_hash"].get<std::string>(), row["id"].get<std::string>());
+  }
+  for (std::size_t i = 0; i < hashes.size(); ++i)
+    if (auto it = found.find(hashes[i]); !agents[i] && it != found.end()) agents[i] = it->second;
+  std::unique_lock lock(key_cache_mutex_);
+  if (key_epoch_ == epoch) key_cache_.insert(found.begin(), found.end());
+  return agents;
 }
 
 std::optional<Json> Store::agent(const std::string& id) {

@@ -26,6 +26,8 @@ namespace gigent::server {
 struct RemoteChanges {
   std::function<void()> wrote;                                          // any committed write
   std::function<void(const std::vector<std::string>&)> orders_changed;  // agents whose orders changed
+  std::function<void()> missed;                         // announcements may have been lost (the listener reconnected)
+  std::function<void(const std::string&)> key_rotated;  // the agent whose API key another process rotated
 };
 
 class StoreEngine {
@@ -39,6 +41,9 @@ class StoreEngine {
   virtual void before_commit(Connection& /*conn*/) {}
   // Tells other processes that these agents' orders changed (after commit).
   virtual void announce_orders(Connection& /*conn*/, const std::vector<std::string>& /*agent_ids*/) {}
+  // Inside the write transaction that rotates the agent's key: the other
+  // processes forget the old key when it commits.
+  virtual void announce_key_rotation(Connection& /*conn*/, const std::string& /*agent_id*/) {}
   // Starts what runs beside the requests; stop() ends it before destruction.
   virtual void start(RemoteChanges changes) = 0;
   virtual void stop() = 0;

@@ -1,7 +1,10 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <limits>
+
+#include <fmt/format.h>
 
 #include "common/secret.h"
 #include "common/time_format.h"
@@ -65,6 +68,29 @@ std::string Store::list_orders_json(const OrderFilter& f) {
   std::string out;
   connection()->query_json(out, sql, params);
   return out;
+}
+
+std::unordered_map<std::string, std::int64_t> Store::order_counts(const std::vector<std::string>& agent_ids,
+                                                                  const std::string& side,
+                                                                  const std::vector<std::string>& statuses) {
+  std::unordered_map<std::string, std::int64_t> counts;
+  if (agent_ids.empty() || statuses.empty()) return counts;
+  const std::string column = side == "buyer" ? "buyer_id" : "seller_id";
+  auto conn = connection();
+  for (std::size_t first = 0; first < agent_ids.size(); first += sql::kMaxInList) {
+    std::vector<std::string> chunk(
+        agent_ids.begin() + static_cast<std::ptrdiff_t>(first),
+        agent_ids.begin() + static_cast<std::ptrdiff_t>(std::min(agent_ids.size(), first + sql::kMaxInList)));
+    std::vector<Json> params;
+    std::string query = fmt::format("SELECT {0} AS agent_id, COUNT(*) AS n FROM orders WHERE {0} IN (", column);
+    sql::in_list(query, params, chunk);
+    query += ") AND status IN (";
+    sql::in_list(query, params, statuses);
+    query += ") GROUP BY " + column;
+    for (auto& row : conn->query(query, params))
+      counts[row["agent_id"].get<std::string>()] = row["n"].get<std::int64_t>();
+  }
+  return counts;
 }
 
 OrderPlacement Store::place_order(const NewOrder& o) {

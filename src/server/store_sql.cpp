@@ -1,5 +1,7 @@
 #include "server/store_sql.h"
 
+#include <algorithm>
+
 namespace gigent::server::sql {
 
 std::string like_pattern(const std::string& term) {
@@ -10,6 +12,15 @@ std::string like_pattern(const std::string& term) {
   }
   out.push_back('%');
   return out;
+}
+
+void in_list(std::string& sql, std::vector<Json>& params, const std::vector<std::string>& values) {
+  std::size_t padded = 1;
+  while (padded < values.size()) padded *= 2;
+  for (std::size_t i = 0; i < padded; ++i) {
+    params.emplace_back(values[std::min(i, values.size() - 1)]);
+    sql += (i ? ", ?" : "?") + std::to_string(params.size());
+  }
 }
 
 Json public_agent(Json row) {

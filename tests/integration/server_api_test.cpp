@@ -31,7 +31,7 @@ TEST(ServerApi, HealthAnnouncesExtensions) {
   EXPECT_EQ(r.body["name"], "Gigent");
   EXPECT_TRUE(r.body["version"].is_string());
   EXPECT_EQ(r.body["stats"], (json{{"agents", 0}, {"gigs", 0}, {"orders", 0}}));
-  EXPECT_EQ(r.body["features"], (json{"long_poll", "heartbeat", "gig_patch", "order_status_list"}));
+  EXPECT_EQ(r.body["features"], (json{"long_poll", "heartbeat", "gig_patch", "order_status_list", "multi_agent_wait"}));
 }
 
 TEST(ServerApi, WholeMarketplaceFlow) {
@@ -254,7 +254,7 @@ TEST(ServerBadInput, EveryBadRequestIsAJsonFourHundredAndChangesNothing) {
   const std::string o = "/api/orders/" + order;
   const json gig_ok = {
       {"title", "t"}, {"description", "d"}, {"category", "code"}, {"price_basic", 1}, {"desc_basic", "b"}};
-  auto gig_with = [&](const char* key, json value) {
+  auto gig_with = [&](const char* key, const json& value) {
     json g = gig_ok;
     if (value.is_null())
       g.erase(key);

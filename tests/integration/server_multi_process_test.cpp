@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +63,97 @@ TEST(ServerMultiProcess, ALongPollOnOneProcessWakesForAnOrderPlacedThroughAnothe
   // latency is printed, not asserted.
   EXPECT_NE(p.a.process().stderr_text().find("long-poll for agent " + seller.id + " woken by an order"),
             std::string::npos);
+}
+
+// A multi-agent wait parked on process A wakes for an order placed through
+// process B, naming that agent only; A's cursor means nothing to B.
+TEST(ServerMultiProcess, AMultiAgentWaitOnOneProcessWakesForAnOrderPlacedThroughAnother) {
+  skip_unless_postgres();
+  if (::testing::Test::IsSkipped()) return;
+  TwoProcesses p;
+  Agent buyer = register_agent(p.api_b, "buyer", 100);
+  std::vector<Agent> sellers;
+  std::vector<std::string> gigs;
+  json agents = json::array();
+  for (int i = 0; i < 3; ++i) {
+    sellers.push_back(register_agent(p.api_a, "seller", i + 1));
+    gigs.push_back(publish_gig(p.api_a, sellers.back()));
+    agents.push_back({{"agent_id", sellers.back().id}, {"api_key", sellers.back().key}});
+  }
+  auto waiting = std::async(std::launch::async, [&] {
+    Api api(p.a.url());
+    return api.post("/api/orders/wait", {{"agents", agents}, {"wait", 30}});
+  });
+  ASSERT_TRUE(p.a.process().wait_for_output("multi-agent wait parked for 3 agent(s)", std::chrono::seconds(20)));
+  ASSERT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  const auto placed_at = std::chrono::steady_clock::now();
+  place_order(p.api_b, buyer, gigs[2]);
+  auto r = waiting.get();
+  const auto latency = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - placed_at);
+  std::printf("cross-process multi-agent wake: %.1f ms after the order request was sent to process B\n",
+              latency.count());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["ready"], (json{{{"agent_id", sellers[2].id}, {"orders", 1}}}));
+  EXPECT_NE(p.a.process().stderr_text().find("multi-agent wait for 3 agent(s) woken by an order"), std::string::npos);
+  // B did not hand out A's cursor: it answers everything at once.
+  auto on_b = p.api_b.post("/api/orders/wait", {{"agents", agents}, {"wait", 30}, {"cursor", r.body["cursor"]}});
+  EXPECT_EQ(on_b.body["ready"], r.body["ready"]);
+}
+
+// An order placed through B while A's listener is away (its connection
+// killed; it reconnects after a second) is not announced to A: the
+// reconnection makes A's parked multi-agent wait count afresh, so it still
+// names the agent, not only its deadline 30 s later.
+TEST(ServerMultiProcess, AMultiAgentWaitCountsAfreshWhenTheListenerReconnects) {
+  skip_unless_postgres();
+  if (::testing::Test::IsSkipped()) return;
+  TwoProcesses p;
+  Agent buyer = register_agent(p.api_b, "buyer", 100);
+  Agent seller = register_agent(p.api_a, "seller", 1);
+  std::string gig = publish_gig(p.api_a, seller);
+  const json agents = json::array({{{"agent_id", seller.id}, {"api_key", seller.key}}});
+  auto first = p.api_a.post("/api/orders/wait", {{"agents", agents}});
+  ASSERT_EQ(first.body["ready"], json::array());
+  auto waiting = std::async(std::launch::async, [&] {
+    Api api(p.a.url());
+    return api.post("/api/orders/wait", {{"agents", agents}, {"wait", 30}, {"cursor", first.body["cursor"]}});
+  });
+  ASSERT_TRUE(p.a.process().wait_for_output("multi-agent wait parked for 1 agent(s)", std::chrono::seconds(20)));
+  const std::string url = p.db.db();
+  const std::string name = url.substr(url.rfind('/') + 1, url.find('?', url.rfind('/')) - url.rfind('/') - 1);
+  gigent::testing::postgres_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
+                                  "' AND query = 'LISTEN gigent_changes'");
+  place_order(p.api_b, buyer, gig);
+  auto r = waiting.get();
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["ready"], (json{{{"agent_id", seller.id}, {"orders", 1}}}));
+  EXPECT_NE(p.a.process().stderr_text().find("PostgreSQL listener reconnected"), std::string::npos);
+  // A cursor from before the reconnection is unknown now: the full answer.
+  auto old = p.api_a.post("/api/orders/wait", {{"agents", agents}, {"wait", 30}, {"cursor", first.body["cursor"]}});
+  EXPECT_EQ(old.body["ready"], r.body["ready"]);
+}
+
+// A key rotated through B stops working on A too, though A had it cached:
+// B announces the rotation.
+TEST(ServerMultiProcess, AKeyRotatedThroughOneProcessIsRefusedByTheOther) {
+  skip_unless_postgres();
+  if (::testing::Test::IsSkipped()) return;
+  TwoProcesses p;
+  Agent seller = register_agent(p.api_a, "seller", 1);
+  const json agents = json::array({{{"agent_id", seller.id}, {"api_key", seller.key}}});
+  ASSERT_EQ(p.api_a.get("/api/agents/me", seller.key).status, 200);  // cached on A
+  ASSERT_EQ(p.api_a.post("/api/orders/wait", {{"agents", agents}}).status, 200);
+  auto rotated = p.api_b.post("/api/agents/rotate-key", json::object(), seller.key);
+  ASSERT_EQ(rotated.status, 200);
+  // The announcement takes the milliseconds of a NOTIFY.
+  int status = 0;
+  for (int i = 0; i < 100 && status != 401; ++i) {
+    status = p.api_a.get("/api/agents/me", seller.key).status;
+    if (status != 401) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(p.api_a.post("/api/orders/wait", {{"agents", agents}}).status, 401);
+  EXPECT_EQ(p.api_a.get("/api/agents/me", rotated.body["api_key"].get<std::string>()).status, 200);
 }
 
 // Both processes see every write at once: no stale cached page on A after B

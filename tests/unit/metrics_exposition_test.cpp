@@ -25,6 +25,7 @@ TEST(MetricsRoutePattern, IdsBecomePlaceholdersAndApiWordsStay) {
   EXPECT_EQ(route_pattern("/api/agents/rotate-key"), "/api/agents/rotate-key");
   EXPECT_EQ(route_pattern("/api/orders?agent_id=a1&wait=25"), "/api/orders");
   EXPECT_EQ(route_pattern("/api/health"), "/api/health");
+  EXPECT_EQ(route_pattern("/api/orders/wait"), "/api/orders/wait");
   EXPECT_EQ(route_pattern("/api/x/y/z/w/v/u/t"), "/api/:id/:id/:id/:id/...");
   EXPECT_EQ(route_pattern("/index.html"), "other");
   EXPECT_EQ(route_pattern("/apiary"), "other");

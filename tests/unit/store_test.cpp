@@ -7,7 +7,10 @@
 #include <atomic>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
+#include "common/secret.h"
+#include "server/order_events.h"
 #include "server/order_state.h"
 #include "server/store.h"
 #include "support/process.h"
@@ -18,7 +21,6 @@ namespace {
 
 using gigent::testing::TempDir;
 using gigent::testing::TestDatabase;
-using gigent::testing::testing_postgres;
 
 // ------------------------------------------------------------ state machine
 
@@ -212,6 +214,7 @@ TEST(Store, ConcurrentTransitionsHaveExactlyOneWinner) {
     std::atomic<int> wins{0}, losses{0};
     std::atomic<bool> go{false};
     std::vector<std::thread> racers;
+    racers.reserve(4);
     for (int i = 0; i < 4; ++i)
       racers.emplace_back([&] {
         while (!go.load()) std::this_thread::yield();
@@ -228,6 +231,7 @@ TEST(Store, ConcurrentTransitionsHaveExactlyOneWinner) {
 TEST(Store, OrdersPageNewestFirstWithNames) {
   Fixture f;
   std::vector<std::string> ids;
+  ids.reserve(25);
   for (int i = 0; i < 25; ++i) ids.push_back(f.place());
   OrderFilter filter;
   filter.agent_id = f.seller_id;
@@ -376,6 +380,117 @@ TEST(Store, JsonListTextMatchesTheDocument) {
   EXPECT_EQ(Json::parse(text)[0]["price"], 20.5);
   filter.agent_id = "nobody";
   EXPECT_EQ(f.store.list_orders_json(filter), "[]");
+}
+
+// ------------------------------------------------- multi-agent wait's parts
+
+TEST(Store, AgentsForKeysAnswersEachKeyInOrderAndForgetsARotatedOne) {
+  Fixture f;
+  const std::string old_key = f.seller.api_key;
+  EXPECT_EQ(f.store.agent_for_key(old_key), f.seller_id);  // cached now
+  auto found = f.store.agents_for_keys({f.buyer.api_key, "sk_unknown", old_key, f.buyer.api_key});
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_EQ(found[0], f.buyer_id);
+  EXPECT_EQ(found[1], std::nullopt);
+  EXPECT_EQ(found[2], f.seller_id);
+  EXPECT_EQ(found[3], f.buyer_id);
+  auto new_key = f.store.rotate_key(f.seller_id);
+  ASSERT_TRUE(new_key);
+  found = f.store.agents_for_keys({old_key, *new_key});
+  EXPECT_EQ(found[0], std::nullopt);
+  EXPECT_EQ(found[1], f.seller_id);
+  EXPECT_EQ(f.store.agent_for_key(old_key), std::nullopt);
+}
+
+// More keys than one IN list holds, of agents made straight in the table.
+TEST(Store, AgentsForKeysQueriesMoreKeysThanOneList) {
+  Fixture f;
+  std::vector<std::string> keys;
+  f.store.write([&](Connection& conn) {
+    for (int i = 0; i < 1100; ++i) {
+      keys.push_back("sk_bulk_" + std::to_string(i));
+      conn.execute(
+          "INSERT INTO agents (id, name, owner_wallet, wallet_address, api_key_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+          {"bulk-" + std::to_string(i), "bulk", Fixture::wallet(9), wallet_address_for("bulk-" + std::to_string(i)),
+           sha256_hex(keys.back())});
+    }
+  });
+  keys.emplace_back("sk_nobody");
+  auto found = f.store.agents_for_keys(keys);
+  ASSERT_EQ(found.size(), keys.size());
+  for (int i = 0; i < 1100; ++i) EXPECT_EQ(found[static_cast<std::size_t>(i)], "bulk-" + std::to_string(i));
+  EXPECT_EQ(found.back(), std::nullopt);
+}
+
+TEST(Store, OrderCountsGroupsBySideAndStatus) {
+  Fixture f;
+  std::string first = f.place(), second = f.place();
+  f.place();
+  ASSERT_EQ(f.store.transition(first, "pending", "accepted").outcome, TransitionResult::Outcome::Done);
+  ASSERT_EQ(f.store.transition(second, "pending", "cancelled").outcome, TransitionResult::Outcome::Done);
+  const std::vector<std::string> both{f.seller_id, f.buyer_id, "nobody"};
+  auto pending = f.store.order_counts(both, "seller", {"pending"});
+  EXPECT_EQ(pending, (std::unordered_map<std::string, std::int64_t>{{f.seller_id, 1}}));
+  auto open = f.store.order_counts(both, "seller", {"pending", "accepted"});
+  EXPECT_EQ(open, (std::unordered_map<std::string, std::int64_t>{{f.seller_id, 2}}));
+  auto bought = f.store.order_counts(both, "buyer", {"pending", "accepted", "cancelled"});
+  EXPECT_EQ(bought, (std::unordered_map<std::string, std::int64_t>{{f.buyer_id, 3}}));
+  EXPECT_TRUE(f.store.order_counts(both, "seller", {"delivered"}).empty());
+  // Lists longer than one IN list: the agent in the second chunk is counted.
+  std::vector<std::string> many;
+  many.reserve(1501);
+  for (int i = 0; i < 1500; ++i) many.push_back("agent-" + std::to_string(i));
+  many.push_back(f.seller_id);
+  EXPECT_EQ(f.store.order_counts(many, "seller", {"pending"}),
+            (std::unordered_map<std::string, std::int64_t>{{f.seller_id, 1}}));
+}
+
+TEST(OrderEvents, CursorsNameThisInstanceOnly) {
+  OrderEvents events, other;
+  EXPECT_EQ(events.now(), 0u);
+  EXPECT_EQ(events.parse_cursor(events.cursor(0)), 0u);
+  events.record("s", "b");
+  EXPECT_EQ(events.parse_cursor(events.cursor(1)), 1u);
+  EXPECT_EQ(events.parse_cursor(events.cursor(2)), std::nullopt);  // not handed out yet
+  EXPECT_EQ(events.parse_cursor(other.cursor(0)), std::nullopt);
+  for (const char* junk : {"", "-", "1", "x-1"}) EXPECT_EQ(events.parse_cursor(junk), std::nullopt) << junk;
+  const std::string mine = events.cursor(1);
+  EXPECT_EQ(events.parse_cursor(mine + "0"), std::nullopt);
+  EXPECT_EQ(events.parse_cursor(mine.substr(0, mine.size() - 1) + "+1"), std::nullopt);
+  EXPECT_EQ(events.parse_cursor(mine.substr(0, mine.size() - 1) + "1x"), std::nullopt);
+}
+
+TEST(OrderEvents, ChangesAreTrackedPerSideSinceACursor) {
+  OrderEvents events;
+  const std::uint64_t start = events.now();
+  events.record("alice", "bob");
+  const std::uint64_t middle = events.now();
+  events.record("carol", "alice");
+  const std::vector<std::string> all{"alice", "bob", "carol", "dave"};
+  EXPECT_EQ(events.changed_since(all, OrderSide::Seller, start), (std::vector<std::string>{"alice", "carol"}));
+  EXPECT_EQ(events.changed_since(all, OrderSide::Buyer, start), (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(events.changed_since(all, OrderSide::Seller, middle), (std::vector<std::string>{"carol"}));
+  EXPECT_EQ(events.changed_since(all, OrderSide::Buyer, middle), (std::vector<std::string>{"alice"}));
+  EXPECT_TRUE(events.changed_since(all, OrderSide::Seller, events.now()).empty());
+  EXPECT_EQ(events.agents_tracked(), 3u);
+}
+
+// After a gap (announcements lost) an older cursor is unknown and a wait
+// since before it must look at every agent; later cursors work as before.
+TEST(OrderEvents, AGapForgetsOlderCursorsAndNamesEveryAgent) {
+  OrderEvents events;
+  events.record("alice", "bob");
+  const std::uint64_t before = events.now();
+  const std::string old_cursor = events.cursor(before);
+  events.gap();
+  EXPECT_EQ(events.parse_cursor(old_cursor), std::nullopt);
+  const std::vector<std::string> all{"alice", "bob", "carol"};
+  EXPECT_EQ(events.changed_since(all, OrderSide::Seller, before), all);
+  const std::uint64_t after = events.now();
+  EXPECT_EQ(events.parse_cursor(events.cursor(after)), after);
+  EXPECT_TRUE(events.changed_since(all, OrderSide::Seller, after).empty());
+  events.record("carol", "alice");
+  EXPECT_EQ(events.changed_since(all, OrderSide::Seller, after), (std::vector<std::string>{"carol"}));
 }
 
 }  // namespace
