@@ -179,6 +179,9 @@ void FleetAgent::reconcile() {
 // and the shared pool have room.
 void FleetAgent::pass() {
   starved_ = false;
+  // Orders to resume (a dead replica's, or those the last reconcile found no
+  // room for) go to the lane before new ones.
+  if (reconciler_->due()) reconcile();
   for (const auto& statuses : pass_statuses_) {
     listener::OrderPages pages(*client_, booted_.credentials.agent_id, statuses, 0);
     int taken = 0;
