@@ -63,15 +63,19 @@ WorkerPool::~WorkerPool() {
 }
 
 bool WorkerPool::try_submit(const std::string& order_id, std::function<void()> job) {
+  std::function<void()> for_shared;
   {
     std::lock_guard lock(mutex_);
     if (shutting_down_ || in_flight_.count(order_id) || static_cast<int>(in_flight_.size()) >= size_) return false;
     in_flight_.insert(order_id);
-    if (!shared_) queue_.emplace_back(order_id, std::move(job));
+    if (shared_)
+      for_shared = std::move(job);
+    else
+      queue_.emplace_back(order_id, std::move(job));
   }
   if (shared_) {
     // A shared thread works for many agents: its lines name the one it works for now.
-    shared_->post([this, order_id, job = std::move(job), agent = log::current_agent()] {
+    shared_->post([this, order_id, job = std::move(for_shared), agent = log::current_agent()] {
       {
         const log::AgentScope scope(agent);
         job();

@@ -675,7 +675,7 @@ void Fleet::prepare_process() {
   // threads, so each arena ends up as large as the one a single arena would
   // need. The threads mostly wait on sockets: one arena costs no measurable
   // contention. Must precede the second thread's first allocation.
-  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_ARENA_MAX, 1);  // NOLINT(concurrency-mt-unsafe): called before any other thread exists
 }
 
 Fleet::Fleet(FleetOptions options) : impl_(std::make_unique<Impl>()) {

@@ -155,7 +155,6 @@ class FleetAgent : public std::enable_shared_from_this<FleetAgent> {
   unsigned wanted_ = 0;
   bool queued_ = false;
   int ticks_ = 0;
-  int pass_failures_ = 0;
   std::atomic<bool> pass_failed_{false};  // the next tick asks again
   std::mutex heartbeat_mutex_;            // one heartbeat at a time
 };
