@@ -17,7 +17,6 @@
 #include <fmt/format.h>
 
 #include "common/backoff.h"
-#include "common/listen_address.h"
 #include "common/log.h"
 #include "common/service_notify.h"
 #include "config/paths.h"
@@ -568,19 +567,14 @@ nlohmann::json Fleet::Impl::count_process_info() {
 bool Fleet::Impl::start_endpoint() {
   if (options.listen.empty()) return true;
   std::string error;
-  auto address = parse_listen_address(options.listen, error);
-  try {
-    if (!address) throw std::runtime_error(error);
-    endpoint = std::make_unique<observability::Endpoint>(
-        *address, observability::Sources{[this] { return health(); }, [this] { return status_json(); }});
-    endpoint->start();
-  } catch (const std::exception& e) {
+  endpoint = observability::start_endpoint(
+      options.listen, observability::Sources{[this] { return health(); }, [this] { return status_json(); }}, error);
+  if (!endpoint) {
     log->error("cannot serve /healthz and /metrics on {}: {}; choose a free address with --listen", options.listen,
-               e.what());
-    endpoint.reset();
+               error);
     return false;
   }
-  log->info("serving /healthz, /metrics and /status on http://{}:{}", address->host, endpoint->port());
+  log->info("serving /healthz, /metrics and /status on {} (port {})", options.listen, endpoint->port());
   return true;
 }
 

@@ -242,20 +242,7 @@ void FleetAgent::heartbeat() {
 }
 
 void FleetAgent::probe_journal() {
-  std::string error;
-  try {
-    booted_.journal->probe_write();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  std::lock_guard lock(mutex_);
-  if (error.empty()) {
-    journal_probe_ = {};
-    return;
-  }
-  if (journal_probe_.ok) journal_probe_.failing_since = std::chrono::system_clock::now();
-  journal_probe_.ok = false;
-  journal_probe_.error = error;
+  engine::probe_journal(*booted_.journal, journal_probe_, mutex_);
 }
 
 void FleetAgent::tick(int full_every, int write_every) {
