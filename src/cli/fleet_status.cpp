@@ -33,7 +33,7 @@ long long count_of(const nlohmann::json& state, const char* key) {
 std::string heartbeat_age(const nlohmann::json& state) {
   auto loops = state.find("loops");
   if (loops == state.end() || !loops->is_object() || !loops->contains("heartbeat")) return "-";
-  const std::string when = text_of((*loops)["heartbeat"], "last_success", "");
+  std::string when = text_of((*loops)["heartbeat"], "last_success", "");
   if (when.empty()) return "never";
   std::tm tm{};
   if (!strptime(when.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return when;

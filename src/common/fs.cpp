@@ -23,7 +23,7 @@ std::string errno_text(int err) {
   return strerror_r(err, buffer, sizeof buffer);  // the GNU variant: returns the text
 }
 
-void atomic_write_file(const std::string& path, const std::string& content, mode_t mode) {
+void atomic_write_file(const std::string& path, const std::string& content, mode_t mode, Durability durability) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
   // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict for "." + std::string&&.
@@ -49,7 +49,7 @@ void atomic_write_file(const std::string& path, const std::string& content, mode
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (durability == Durability::Synced && ::fsync(fd) != 0) {
     int err = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -61,7 +61,7 @@ void atomic_write_file(const std::string& path, const std::string& content, mode
     ::unlink(tmp.c_str());
     fail("cannot rename into", path, err);
   }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dfd = durability == Durability::Synced ? ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);

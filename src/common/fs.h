@@ -8,7 +8,12 @@ namespace gigent {
 // one, never half of either: a temp file beside it created with O_CREAT|O_EXCL
 // and `mode` from the start (never chmod-ed later), fsync, rename, fsync of the
 // directory. Throws std::runtime_error naming the path and errno text.
-void atomic_write_file(const std::string& path, const std::string& content, mode_t mode);
+// Synced: on disk before it returns (credentials, anything not rebuilt).
+// Cached: still all-or-nothing for readers, but left to the kernel to flush;
+// for files rewritten all the time and rebuilt at start (the state file).
+enum class Durability { Synced, Cached };
+void atomic_write_file(const std::string& path, const std::string& content, mode_t mode,
+                       Durability durability = Durability::Synced);
 
 // strerror(err), but safe to call from several threads at once.
 std::string errno_text(int err);

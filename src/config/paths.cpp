@@ -15,7 +15,7 @@ std::string own_state_dir(const std::string& config_path) {
 }
 
 std::string state_dir_for(const std::string& config_path) {
-  const std::string own = own_state_dir(config_path);
+  std::string own = own_state_dir(config_path);
   struct stat st {};
   // lstat: a link is never taken for the folder (the runtime follows no links for its files).
   if (::lstat(own.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return own;

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "boot/boot.h"
-#include "common/listen_address.h"
 #include "common/log.h"
 #include "common/service_notify.h"
 #include "common/time_format.h"
@@ -197,18 +196,13 @@ int Engine::Impl::run() {
 bool Engine::Impl::start_endpoint() {
   if (options.listen.empty()) return true;
   std::string error;
-  auto address = parse_listen_address(options.listen, error);
-  try {
-    if (!address) throw std::runtime_error(error);
-    operator_endpoint = std::make_unique<observability::Endpoint>(
-        *address, observability::Sources{[this] { return health(); }, options.status_json});
-    operator_endpoint->start();
-  } catch (const std::exception& e) {
+  operator_endpoint = observability::start_endpoint(
+      options.listen, observability::Sources{[this] { return health(); }, options.status_json}, error);
+  if (!operator_endpoint) {
     log->error(
         "cannot serve /healthz and /metrics on {}: {}; choose a free address in observability.listen (or "
         "--listen), or leave it empty",
-        options.listen, e.what());
-    operator_endpoint.reset();
+        options.listen, error);
     return false;
   }
   scrape_hook = metrics::add_scrape_hook([this] {
@@ -222,7 +216,7 @@ bool Engine::Impl::start_endpoint() {
       }
     }
   });
-  log->info("serving /healthz, /metrics and /status on http://{}:{}", address->host, operator_endpoint->port());
+  log->info("serving /healthz, /metrics and /status on {} (port {})", options.listen, operator_endpoint->port());
   return true;
 }
 
@@ -247,20 +241,7 @@ HealthReport Engine::Impl::health() {
 }
 
 void Engine::Impl::probe_journal() {
-  std::string error;
-  try {
-    journal->probe_write();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  std::lock_guard lock(probe_mutex);
-  if (error.empty()) {
-    journal_probe = {};
-    return;
-  }
-  if (journal_probe.ok) journal_probe.failing_since = std::chrono::system_clock::now();
-  journal_probe.ok = false;
-  journal_probe.error = error;
+  engine::probe_journal(*journal, journal_probe, probe_mutex);
 }
 
 std::unique_ptr<ServiceMonitor> Engine::Impl::start_monitor(const WorkerPool& pool) {

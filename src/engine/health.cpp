@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/time_format.h"
+#include "engine/journal.h"
 
 namespace gigent::engine {
 
@@ -76,6 +77,23 @@ HealthCheck journal_check(const HealthInputs& in) {
 
 HealthReport evaluate_health(const HealthInputs& in) {
   return {{boot_check(in), heartbeat_check(in), poll_check(in), journal_check(in)}};
+}
+
+void probe_journal(Journal& journal, JournalProbe& probe, std::mutex& mutex) {
+  std::string error;
+  try {
+    journal.probe_write();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  std::lock_guard lock(mutex);
+  if (error.empty()) {
+    probe = {};
+    return;
+  }
+  if (probe.ok) probe.failing_since = std::chrono::system_clock::now();
+  probe.ok = false;
+  probe.error = error;
 }
 
 }  // namespace gigent::engine

@@ -4,6 +4,7 @@
 // journal writable. A pure function of what the loops reported, so each rule
 // is tested without waiting.
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,12 @@ struct HealthInputs {
   LoopStatus poller;
   JournalProbe journal;
 };
+
+class Journal;
+
+// Tries a write to the journal and records the outcome in `probe` (under
+// `mutex`): a failure keeps the time it began.
+void probe_journal(Journal& journal, JournalProbe& probe, std::mutex& mutex);
 
 // Checks "boot", "heartbeat", "poll_loop" and "journal", in that order.
 HealthReport evaluate_health(const HealthInputs& in);

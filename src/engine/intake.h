@@ -23,6 +23,7 @@ class OrderIntake final : public listener::OrderSink {
   bool has_free_worker() override { return dispatcher_.has_free_worker(); }
   Taken take(const nlohmann::json& order) override;
   void housekeeping() override { reconciler_.run(); }
+  bool housekeeping_due() override { return reconciler_.due(); }
 
  private:
   // False for a pending order the acceptance rule or the day's budget leaves

@@ -191,6 +191,7 @@ void Journal::add_column_if_missing(const std::string& definition) {
 
 void Journal::release_memory() {
   std::lock_guard lock(mutex_);
+  if (statements_->size() == 0) return;                         // nothing cached since the last time
   statements_ = std::make_unique<sqlite::StatementCache>(db_);  // the old cache finalizes its statements
   sqlite3_db_release_memory(db_);
 }

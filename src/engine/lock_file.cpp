@@ -11,7 +11,12 @@
 namespace gigent::engine {
 
 LockFile::~LockFile() {
+  release();
+}
+
+void LockFile::release() {
   if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 LockFile::Result LockFile::acquire(const std::string& path, const std::string& config_path, bool replicas) {

@@ -17,6 +17,8 @@ class LockFile {
   // With `replicas` a lock held by another process is fine: replicas share
   // the config on purpose. Logs why when the lock is not acquired.
   Result acquire(const std::string& path, const std::string& config_path, bool replicas);
+  // Lets another process run the config (an agent stopped in a process that goes on).
+  void release();
 
  private:
   int fd_ = -1;

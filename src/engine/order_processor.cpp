@@ -163,16 +163,29 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
   }
   JobRecord record = existing.value_or(JobRecord{});
   record.order_id = id;
+  // A record of a process now gone: that process may have accepted the order
+  // after the list that shows it pending was read.
+  const bool taken_over = existing && record.owner_pid != 0 && !owned_by_this_process(record);
   if (!existing) {
     record.state = JobState::Claimed;
     if (!journal_.create(record)) {  // another replica recorded it between get and create
       log->debug("order {} was claimed by another replica", id);
       return false;
     }
-  } else if (!has_saved_result(record)) {  // never drop a saved result
-    record.state = JobState::Claimed;
-    record.delivery_data.clear();  // a delivered revision's old result is not this round's
-    journal_.put(record);
+  } else {
+    // Written last by another process, now gone (a replica that died, or
+    // this agent's previous run): a plain write would let two replicas that
+    // both read it each believe the order theirs. One conditional update
+    // decides.
+    if (taken_over && !journal_.take_over(record)) {
+      log->debug("order {} was taken over by another replica first", id);
+      return false;
+    }
+    if (!has_saved_result(record)) {  // never drop a saved result
+      record.state = JobState::Claimed;
+      record.delivery_data.clear();  // a delivered revision's old result is not this round's
+      journal_.put(record);
+    }
   }
 
   if (status == "pending") {
@@ -191,11 +204,14 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
       return false;
     }
     std::string now_status;
-    if (!accepted.ok() && !accepted.retryable() && attempts > 1) {
-      // Refused on a retry: perhaps an earlier attempt went through and only
-      // its answer was lost. The order is ours to continue when the backend
-      // says we are its seller and it is accepted, and this process holds its
-      // journal record (so no replica is on it).
+    if (!accepted.ok() && !accepted.retryable() && (attempts > 1 || taken_over)) {
+      // Refused on a retry, or after taking over a gone process's record:
+      // perhaps an earlier accept (ours, its answer lost, or that process's)
+      // went through. The order is ours to continue when the backend says we
+      // are its seller and it is accepted or in progress, and this process
+      // holds its journal record (so no replica is on it). Forgetting the
+      // record instead would orphan the order: an order in progress without
+      // a record is left to the replica presumed to work on it.
       auto current = client.get_order(id);
       const std::string st = current.ok() ? marketplace::string_field(current.body, "status") : "";
       auto mine = journal_.get(id);
@@ -212,7 +228,10 @@ bool OrderProcessor::claim(marketplace::MarketplaceClient& client, const nlohman
                   accepted.error);
       return false;
     }
-    if (!now_status.empty())
+    if (!now_status.empty() && taken_over)
+      log->info("order {}: taken over from a process that is gone (pid {}); the order is {}, continuing", id,
+                existing->owner_pid, now_status);
+    else if (!now_status.empty())
       log->info("order {}: an earlier accept went through (its answer was lost); the order is {}, continuing", id,
                 now_status);
     else

@@ -11,13 +11,17 @@ SharedWorkers::SharedWorkers(int threads) {
       while (true) {
         ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping with nothing left
-        auto job = std::move(queue_.front());
+        auto [job, then] = std::move(queue_.front());
         queue_.pop_front();
         ++running_;
         lock.unlock();
         job();
         lock.lock();
         --running_;
+        if (!then) continue;
+        lock.unlock();
+        then();
+        lock.lock();
       }
     });
 }
@@ -31,10 +35,10 @@ SharedWorkers::~SharedWorkers() {
   for (auto& t : threads_) t.join();
 }
 
-void SharedWorkers::post(std::function<void()> job) {
+void SharedWorkers::post(std::function<void()> job, std::function<void()> then) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(job));
+    queue_.emplace_back(std::move(job), std::move(then));
   }
   ready_.notify_one();
 }
@@ -63,21 +67,26 @@ WorkerPool::~WorkerPool() {
 }
 
 bool WorkerPool::try_submit(const std::string& order_id, std::function<void()> job) {
+  std::function<void()> for_shared;
   {
     std::lock_guard lock(mutex_);
     if (shutting_down_ || in_flight_.count(order_id) || static_cast<int>(in_flight_.size()) >= size_) return false;
     in_flight_.insert(order_id);
-    if (!shared_) queue_.emplace_back(order_id, std::move(job));
+    if (shared_)
+      for_shared = std::move(job);
+    else
+      queue_.emplace_back(order_id, std::move(job));
   }
   if (shared_) {
     // A shared thread works for many agents: its lines name the one it works for now.
-    shared_->post([this, order_id, job = std::move(job), agent = log::current_agent()] {
-      {
-        const log::AgentScope scope(agent);
-        job();
-      }
-      finished(order_id);
-    });
+    shared_->post(
+        [job = std::move(for_shared), agent = log::current_agent()] {
+          const log::AgentScope scope(agent);
+          job();
+        },
+        // After the thread counts as free again: whoever the freed slot wakes
+        // must find room in the shared pool too.
+        [this, order_id] { finished(order_id); });
     return true;
   }
   work_ready_.notify_one();

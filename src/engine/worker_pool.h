@@ -22,7 +22,8 @@ class SharedWorkers {
   ~SharedWorkers();  // finishes queued jobs, joins
   SharedWorkers(const SharedWorkers&) = delete;
   SharedWorkers& operator=(const SharedWorkers&) = delete;
-  void post(std::function<void()> job);
+  // `then` (if any) runs on the same thread once the thread counts as free.
+  void post(std::function<void()> job, std::function<void()> then = nullptr);
   int size() const { return static_cast<int>(threads_.size()); }
   // Jobs queued or running.
   int busy() const;
@@ -30,7 +31,7 @@ class SharedWorkers {
  private:
   mutable std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<std::function<void()>> queue_;
+  std::deque<std::pair<std::function<void()>, std::function<void()>>> queue_;
   int running_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

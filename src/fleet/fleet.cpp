@@ -10,13 +10,13 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "common/backoff.h"
-#include "common/listen_address.h"
 #include "common/log.h"
 #include "common/service_notify.h"
 #include "config/paths.h"
@@ -41,14 +41,18 @@ constexpr std::chrono::seconds kTick{15};
 // the agent, so this is a safety net (5 min); when polling, every minute.
 constexpr int kFullReconcileTicksWaiting = 20;
 constexpr int kFullReconcileTicksPolling = 4;
+// An idle agent's state file is rewritten once a minute (so `status` sees it alive).
+constexpr int kStateWriteTicks = 4;
 // Passes, reconciles and heartbeats of every agent; boot steps have their own
 // threads so that an agent whose backend is down cannot hold up the others.
 constexpr int kIoThreads = 4;
 constexpr int kBootThreads = 4;
+// gigent-server takes at most 1,000 agents in one wait.
+constexpr std::size_t kAgentsPerWait = 1000;
 // Freed memory inside the heap goes back to the system this often: the
 // agents' steps allocate and free small blocks all the time, and a long run
 // would otherwise keep the high-water mark resident.
-constexpr unsigned long kTrimEverySeconds = 60;
+constexpr unsigned long kTrimEverySeconds = 600;
 
 // Enough descriptors for a journal, its WAL and a lock per agent.
 void raise_descriptor_limit() {
@@ -94,8 +98,9 @@ struct Fleet::Impl {
   // How orders reach the agents of one backend.
   struct Backend {
     enum class Pickup { Unknown, Wait, Poll } pickup = Pickup::Unknown;
-    std::unique_ptr<OrderWatch> watch;
-    std::jthread thread;
+    // One wait per kAgentsPerWait agents, each over its slice of them.
+    std::vector<std::unique_ptr<OrderWatch>> watches;
+    std::vector<std::jthread> threads;
   };
 
   std::mutex mutex;  // slots, backends, reload_requested, starve_cursor
@@ -105,6 +110,11 @@ struct Fleet::Impl {
   std::map<std::string, std::unique_ptr<Backend>> backends;  // by URL
   std::size_t starve_cursor = 0;
   unsigned long dirty_ticks = 0;  // timer thread only
+  std::mutex changed_mutex;
+  std::set<std::string> changed_paths;  // agents whose state file is due
+  std::mutex info_mutex;
+  nlohmann::json info_cache;
+  std::chrono::steady_clock::time_point info_time;
   std::unique_ptr<observability::Endpoint> endpoint;
 
   int run();
@@ -119,11 +129,15 @@ struct Fleet::Impl {
   void schedule_poll(const std::weak_ptr<FleetAgent>& weak, std::chrono::milliseconds delay);
   void schedule_dirty_writes();
   void slot_freed(const std::string& path);
+  void state_changed(const std::string& path);
   void poll_every_agent_of(const std::string& url);
   void poll_on_its_own(const std::shared_ptr<FleetAgent>& agent);
   std::vector<std::shared_ptr<FleetAgent>> agents();
-  std::vector<std::shared_ptr<FleetAgent>> waiting_members(const std::string& url);
+  std::vector<std::shared_ptr<FleetAgent>> waiting_members(const std::string& url, std::size_t shard);
+  // Enough waits for the agents of `url` (mutex held); each told the set changed.
+  void resize_watches(const std::string& url, Backend& backend);
   nlohmann::json process_info();
+  nlohmann::json count_process_info();
   bool start_endpoint();
   HealthReport health();
   nlohmann::json status_json();
@@ -141,13 +155,42 @@ std::vector<std::shared_ptr<FleetAgent>> Fleet::Impl::agents() {
   return out;
 }
 
-std::vector<std::shared_ptr<FleetAgent>> Fleet::Impl::waiting_members(const std::string& url) {
+// The agents of wait number `shard`: its slice of the backend's waiting
+// agents, in config-path order.
+std::vector<std::shared_ptr<FleetAgent>> Fleet::Impl::waiting_members(const std::string& url, std::size_t shard) {
   std::lock_guard lock(mutex);
   std::vector<std::shared_ptr<FleetAgent>> out;
-  for (auto& [path, slot] : slots)
-    if (slot.agent && !slot.polling && slot.agent->online() && slot.agent->backend_url() == url)
-      out.push_back(slot.agent);
+  std::size_t index = 0;
+  for (auto& [path, slot] : slots) {
+    if (!slot.agent || slot.polling || !slot.agent->online() || slot.agent->backend_url() != url) continue;
+    if (index++ / kAgentsPerWait == shard) out.push_back(slot.agent);
+  }
   return out;
+}
+
+void Fleet::Impl::resize_watches(const std::string& url, Backend& backend) {
+  std::size_t waiting = 0;
+  for (auto& [path, slot] : slots)
+    if (slot.agent && !slot.polling && slot.agent->backend_url() == url) ++waiting;
+  const std::size_t needed = std::max<std::size_t>(1, (waiting + kAgentsPerWait - 1) / kAgentsPerWait);
+  while (backend.watches.size() < needed) {
+    const std::size_t shard = backend.watches.size();
+    backend.watches.push_back(std::make_unique<OrderWatch>(
+        url,
+        OrderWatch::Hooks{[this, url, shard] { return waiting_members(url, shard); },
+                          [this, url] { poll_every_agent_of(url); },
+                          [this](const std::shared_ptr<FleetAgent>& agent) { poll_on_its_own(agent); }},
+        status));
+    backend.threads.emplace_back([this, watch = backend.watches.back().get()] {
+      try {
+        watch->run(shutdown);
+      } catch (const std::exception& e) {
+        log->error("the order watch stopped: {}; stopping", e.what());
+        shutdown.cancel();
+      }
+    });
+  }
+  for (auto& watch : backend.watches) watch->members_changed();
 }
 
 void Fleet::Impl::write_failed_state(const std::string& path, const std::string& error) {
@@ -312,7 +355,7 @@ void Fleet::Impl::add_or_restart(const std::string& path) {
   auto agent = std::make_shared<FleetAgent>(
       std::move(loaded.config), url,
       SharedParts{*workers, *io, hard_stop, [this](const std::string& freed) { slot_freed(freed); },
-                  [this] { return process_info(); }});
+                  [this](const std::string& changed) { state_changed(changed); }, [this] { return process_info(); }});
   {
     std::lock_guard lock(mutex);
     slots[path] = Slot{agent, hash, "", false};
@@ -334,7 +377,7 @@ void Fleet::Impl::retire(const std::shared_ptr<FleetAgent>& agent) {
   {
     std::lock_guard lock(mutex);
     for (auto& [url, backend] : backends)
-      if (backend->watch) backend->watch->members_changed();
+      for (auto& watch : backend->watches) watch->members_changed();
   }
   if (!agent->wait_idle(std::chrono::seconds(agent->config().runtime.shutdown_grace_seconds)))
     log->warn("agent \"{}\": grace period over with {} order(s) in flight; they resume at its next start",
@@ -360,19 +403,6 @@ Fleet::Impl::Backend::Pickup Fleet::Impl::pickup_for(const std::string& url) {
     return backend.pickup;
   }
   backend.pickup = Backend::Pickup::Wait;
-  backend.watch = std::make_unique<OrderWatch>(
-      url,
-      OrderWatch::Hooks{[this, url] { return waiting_members(url); }, [this, url] { poll_every_agent_of(url); },
-                        [this](const std::shared_ptr<FleetAgent>& agent) { poll_on_its_own(agent); }},
-      status);
-  backend.thread = std::jthread([this, watch = backend.watch.get()] {
-    try {
-      watch->run(shutdown);
-    } catch (const std::exception& e) {
-      log->error("the order watch stopped: {}; stopping", e.what());
-      shutdown.cancel();
-    }
-  });
   log->info("{} offers the multi-agent wait: one request waits for every agent's orders", url);
   return backend.pickup;
 }
@@ -386,7 +416,7 @@ void Fleet::Impl::on_online(const std::shared_ptr<FleetAgent>& agent) {
     auto found = slots.find(agent->config_path());
     if (found == slots.end() || found->second.agent != agent) return;  // replaced meanwhile
     found->second.polling = polling;
-    if (!polling) backends[agent->backend_url()]->watch->members_changed();
+    if (!polling) resize_watches(agent->backend_url(), *backends[agent->backend_url()]);
   }
   // Spread over the interval, so 1,000 agents started together do not beat together.
   if (agent->heartbeat_enabled()) schedule_heartbeat(weak, random_below(agent->heartbeat_interval()));
@@ -439,9 +469,7 @@ void Fleet::Impl::schedule_tick(const std::weak_ptr<FleetAgent>& weak, std::chro
       polling = found != slots.end() && found->second.polling;
     }
     io->post([agent, polling] {
-      agent->tick(polling ? kFullReconcileTicksPolling : kFullReconcileTicksWaiting);
-      agent->write_state();  // StateFile skips an unchanged state for a minute
-      agent->rest();
+      agent->tick(polling ? kFullReconcileTicksPolling : kFullReconcileTicksWaiting, kStateWriteTicks);
     });
     schedule_tick(weak, kTick);
   });
@@ -457,10 +485,26 @@ void Fleet::Impl::schedule_poll(const std::weak_ptr<FleetAgent>& weak, std::chro
 }
 
 // `status` sees an order end within a second, not at the next tick.
+void Fleet::Impl::state_changed(const std::string& path) {
+  std::lock_guard lock(changed_mutex);
+  changed_paths.insert(path);
+}
+
 void Fleet::Impl::schedule_dirty_writes() {
   timer->after(std::chrono::seconds(1), [this] {
-    for (const auto& agent : agents())
-      if (agent->take_dirty()) io->post([agent] { agent->write_state(); });
+    std::set<std::string> changed;
+    {
+      std::lock_guard lock(changed_mutex);
+      changed.swap(changed_paths);
+    }
+    for (const auto& path : changed) {
+      std::shared_ptr<FleetAgent> agent;
+      {
+        std::lock_guard lock(mutex);
+        if (auto found = slots.find(path); found != slots.end()) agent = found->second.agent;
+      }
+      if (agent) io->post([agent] { agent->write_state(); });
+    }
     if (++dirty_ticks % kTrimEverySeconds == 0) io->post([] { malloc_trim(0); });
     if (!hard_stop.cancelled()) schedule_dirty_writes();
   });
@@ -492,7 +536,21 @@ void Fleet::Impl::slot_freed(const std::string& path) {
   if (other) other->want(FleetAgent::kPass);
 }
 
+// Read by every agent's state write: counted at most once a second.
 nlohmann::json Fleet::Impl::process_info() {
+  {
+    std::lock_guard lock(info_mutex);
+    if (!info_cache.is_null() && std::chrono::steady_clock::now() - info_time < std::chrono::seconds(1))
+      return info_cache;
+  }
+  auto info = count_process_info();
+  std::lock_guard lock(info_mutex);
+  info_cache = info;
+  info_time = std::chrono::steady_clock::now();
+  return info;
+}
+
+nlohmann::json Fleet::Impl::count_process_info() {
   std::lock_guard lock(mutex);
   std::size_t waiting = 0, polling = 0;
   for (auto& [path, slot] : slots)
@@ -509,19 +567,14 @@ nlohmann::json Fleet::Impl::process_info() {
 bool Fleet::Impl::start_endpoint() {
   if (options.listen.empty()) return true;
   std::string error;
-  auto address = parse_listen_address(options.listen, error);
-  try {
-    if (!address) throw std::runtime_error(error);
-    endpoint = std::make_unique<observability::Endpoint>(
-        *address, observability::Sources{[this] { return health(); }, [this] { return status_json(); }});
-    endpoint->start();
-  } catch (const std::exception& e) {
+  endpoint = observability::start_endpoint(
+      options.listen, observability::Sources{[this] { return health(); }, [this] { return status_json(); }}, error);
+  if (!endpoint) {
     log->error("cannot serve /healthz and /metrics on {}: {}; choose a free address with --listen", options.listen,
-               e.what());
-    endpoint.reset();
+               error);
     return false;
   }
-  log->info("serving /healthz, /metrics and /status on http://{}:{}", address->host, endpoint->port());
+  log->info("serving /healthz, /metrics and /status on {} (port {})", options.listen, endpoint->port());
   return true;
 }
 
@@ -577,7 +630,7 @@ void Fleet::Impl::drain() {
   {
     std::lock_guard lock(mutex);
     for (auto& [url, backend] : backends)
-      if (backend->watch) backend->watch->members_changed();
+      for (auto& watch : backend->watches) watch->members_changed();
   }
   service::notify_stopping(fmt::format("draining: {} order(s) in flight", busy));
   if (busy > 0)
@@ -597,7 +650,7 @@ void Fleet::Impl::drain() {
   }
   boot.reset();  // joins boot steps (each ends at its agent's stop); none adds a backend after this
   for (auto& [url, backend] : backends)
-    if (backend->thread.joinable()) backend->thread.join();
+    for (auto& thread : backend->threads) thread.join();
   for (const auto& agent : all) agent->finish();
   hard_stop.cancel();  // ends the dirty-write schedule
   timer.reset();
@@ -616,7 +669,7 @@ void Fleet::prepare_process() {
   // threads, so each arena ends up as large as the one a single arena would
   // need. The threads mostly wait on sockets: one arena costs no measurable
   // contention. Must precede the second thread's first allocation.
-  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_ARENA_MAX, 1);  // NOLINT(concurrency-mt-unsafe): called before any other thread exists
 }
 
 Fleet::Fleet(FleetOptions options) : impl_(std::make_unique<Impl>()) {

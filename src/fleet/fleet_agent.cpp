@@ -104,7 +104,10 @@ bool FleetAgent::start() {
                                                *booted_.journal, *booted_.budget, counters_, shared_.hard_stop);
   lane_ = std::make_unique<engine::WorkerPool>(config_.runtime.max_concurrent_orders, shared_.workers);
   lane_->on_slot_free([slot_freed = shared_.slot_freed, path = config_.path] { slot_freed(path); });
-  dispatcher_ = std::make_unique<engine::Dispatcher>(*lane_, *processor_, [this] { dirty_ = true; });
+  dispatcher_ = std::make_unique<engine::Dispatcher>(*lane_, *processor_, [this] {
+    may_have_retries_ = true;
+    shared_.state_changed(config_.path);
+  });
   reconciler_ = std::make_unique<engine::Reconciler>(config_, booted_.credentials.agent_id, *client_, *booted_.journal,
                                                      *dispatcher_);
   intake_ = std::make_unique<engine::OrderIntake>(config_, *client_, *booted_.journal, *booted_.budget, *dispatcher_,
@@ -176,6 +179,9 @@ void FleetAgent::reconcile() {
 // and the shared pool have room.
 void FleetAgent::pass() {
   starved_ = false;
+  // Orders to resume (a dead replica's, or those the last reconcile found no
+  // room for) go to the lane before new ones.
+  if (reconciler_->due()) reconcile();
   for (const auto& statuses : pass_statuses_) {
     listener::OrderPages pages(*client_, booted_.credentials.agent_id, statuses, 0);
     int taken = 0;
@@ -236,39 +242,37 @@ void FleetAgent::heartbeat() {
 }
 
 void FleetAgent::probe_journal() {
-  std::string error;
-  try {
-    booted_.journal->probe_write();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  std::lock_guard lock(mutex_);
-  if (error.empty()) {
-    journal_probe_ = {};
-    return;
-  }
-  if (journal_probe_.ok) journal_probe_.failing_since = std::chrono::system_clock::now();
-  journal_probe_.ok = false;
-  journal_probe_.error = error;
+  engine::probe_journal(*booted_.journal, journal_probe_, mutex_);
 }
 
-void FleetAgent::tick(int full_every) {
+void FleetAgent::tick(int full_every, int write_every) {
   if (!online_ || stop_.cancelled()) return;
   const log::AgentScope scope(name());
   unsigned work_wanted = pass_failed_ ? kPass : 0U;
+  bool read_journal = false;
   if (++ticks_ % full_every == 0) {
-    work_wanted |= kReconcile;
+    // A pass too: an order left pending (the day's budget, the acceptance
+    // rule) is looked at again without a new order event.
+    work_wanted |= kReconcile | kPass;
     probe_journal();
-  } else {
+    read_journal = true;
+  } else if (may_have_retries_.exchange(false)) {
+    read_journal = true;
     try {
       const auto now = static_cast<long long>(std::time(nullptr));
-      for (const auto& record : booted_.journal->in_states({engine::JobState::Failed}))
+      for (const auto& record : booted_.journal->in_states({engine::JobState::Failed})) {
+        may_have_retries_ = true;  // look again next tick until none is left
         if (record.next_attempt_at <= now && !lane_->in_flight(record.order_id)) work_wanted |= kReconcile;
+      }
     } catch (const std::exception& e) {
+      may_have_retries_ = true;
       log_->error("journal: {}", e.what());
     }
   }
   if (work_wanted != 0) want(work_wanted);
+  const bool write = ticks_ % write_every == 0;
+  if (write) write_state();
+  if (read_journal || write) rest();
 }
 
 nlohmann::json FleetAgent::snapshot() {
@@ -335,6 +339,7 @@ void FleetAgent::finish() {
   const bool was_online = online_.exchange(false);
   heartbeat_stop_.cancel();
   if (!failed()) set_phase("stopped");
+  lock_.release();  // at once, not when the last step holding this agent lets go
   if (was_online)
     log_->info("\"{}\" stopped: {} delivered, {} failed attempts this run", name(), counters_.delivered.load(),
                counters_.failed.load());

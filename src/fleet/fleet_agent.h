@@ -45,6 +45,8 @@ struct SharedParts {
   const Cancellation& hard_stop;   // the second signal: abandon in-flight work
   // Called (on a worker thread) when one of the agent's orders ends.
   std::function<void(const std::string& config_path)> slot_freed;
+  // The agent's state changed (an order ended): its state file is due.
+  std::function<void(const std::string& config_path)> state_changed;
   // What the state file says about the process (its agents, threads, pickup).
   std::function<nlohmann::json()> process_info;
 };
@@ -67,13 +69,14 @@ class FleetAgent : public std::enable_shared_from_this<FleetAgent> {
   void want(unsigned work);
   void heartbeat();
   // Every 15 s: a failed order due for its retry wants a reconcile (journal
-  // only, nothing is sent), and every `full_every` ticks a full reconcile.
-  void tick(int full_every);
+  // only, nothing is sent), and every `full_every` ticks a full reconcile;
+  // every `write_every` ticks the state file is rewritten (`status` tells a
+  // live agent by its age; changes are written as they happen). Then the
+  // journal's caches are given back.
+  void tick(int full_every, int write_every);
   void write_state();
   // An agent with nothing in flight gives back its journal's caches.
   void rest();
-  // True once per change worth a state-file write (an order ended).
-  bool take_dirty() { return dirty_.exchange(false); }
   // Stops taking orders and ends boot's retries; in-flight orders go on.
   void stop_taking();
   bool wait_idle(std::chrono::milliseconds timeout);
@@ -145,12 +148,13 @@ class FleetAgent : public std::enable_shared_from_this<FleetAgent> {
 
   std::atomic<bool> online_{false};
   std::atomic<bool> starved_{false};
-  std::atomic<bool> dirty_{false};
+  // An order ended since the journal was last found without failed orders:
+  // the tick looks for retries due (an idle agent's tick reads nothing).
+  std::atomic<bool> may_have_retries_{true};
   std::mutex work_mutex_;  // wanted_, queued_
   unsigned wanted_ = 0;
   bool queued_ = false;
   int ticks_ = 0;
-  int pass_failures_ = 0;
   std::atomic<bool> pass_failed_{false};  // the next tick asks again
   std::mutex heartbeat_mutex_;            // one heartbeat at a time
 };

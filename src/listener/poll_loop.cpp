@@ -54,7 +54,9 @@ void PollLoop::run(const Cancellation& shutdown) {
 }
 
 void PollLoop::maybe_housekeeping() {
-  if (std::chrono::steady_clock::now() - last_housekeeping_ < options_.housekeeping_interval) return;
+  if (std::chrono::steady_clock::now() - last_housekeeping_ < options_.housekeeping_interval &&
+      !sink_.housekeeping_due())
+    return;
   try {
     sink_.housekeeping();
   } catch (const std::exception& e) {  // e.g. a full disk: try again at the next round

@@ -33,8 +33,10 @@ class OrderSink {
   virtual bool has_free_worker() = 0;
   virtual Taken take(const nlohmann::json& order) = 0;
   // Run between pages every PollOptions::housekeeping_interval (the engine
-  // reconciles its journal with the backend).
+  // reconciles its journal with the backend), and at the next free worker,
+  // before any new order is taken, whenever housekeeping_due().
   virtual void housekeeping() {}
+  virtual bool housekeeping_due() { return false; }
 };
 
 struct PollOptions {

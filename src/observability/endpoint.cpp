@@ -110,4 +110,17 @@ void Endpoint::run_status_jobs(const std::stop_token& stop) {
   }
 }
 
+std::unique_ptr<Endpoint> start_endpoint(const std::string& listen, Sources sources, std::string& error) {
+  auto address = parse_listen_address(listen, error);
+  if (!address) return nullptr;
+  try {
+    auto endpoint = std::make_unique<Endpoint>(*address, std::move(sources));
+    endpoint->start();
+    return endpoint;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return nullptr;
+  }
+}
+
 }  // namespace gigent::observability

@@ -30,6 +30,12 @@ struct Sources {
 // request's Accept header asks for application/json.
 http::Response health_response(const HealthReport& report, const http::Request& request);
 
+class Endpoint;
+
+// Binds and starts an endpoint on `listen` ("HOST:PORT"). nullptr and
+// `error` (the reason, e.g. "Address already in use") when it cannot.
+std::unique_ptr<Endpoint> start_endpoint(const std::string& listen, Sources sources, std::string& error);
+
 class Endpoint {
  public:
   Endpoint(const ListenAddress& address, Sources sources);

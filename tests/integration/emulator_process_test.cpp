@@ -121,11 +121,31 @@ TEST_F(EmulatorProcessTest, ValidatesLikeTheRealApis) {
   EXPECT_EQ(json::parse(call("GET", "/_emulator/stats", "").body)["successes"], 1);
 }
 
+// The request log lists each API request in arrival order, refused ones
+// too, with its body and never its key; a reset empties it.
+TEST_F(EmulatorProcessTest, TheRequestLogListsEveryApiRequestWithoutItsKey) {
+  const std::string second = R"({"model":"claude-x","max_tokens":64,"messages":[{"role":"user","content":"two"}]})";
+  EXPECT_EQ(anthropic(kValidAnthropic).status, 200);
+  EXPECT_EQ(anthropic(second, "sk-wrong-key").status, 401);
+  const auto listed = call("GET", "/_emulator/requests", "");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find("sk-"), std::string::npos) << listed.body;
+  const json requests = json::parse(listed.body)["requests"];
+  ASSERT_EQ(requests.size(), 2u) << listed.body;
+  EXPECT_EQ(requests[0]["api"], "anthropic");
+  EXPECT_EQ(requests[0]["path"], "/v1/messages");
+  EXPECT_EQ(requests[0]["body"], kValidAnthropic);
+  EXPECT_EQ(requests[1]["body"], second);
+  EXPECT_EQ(call("POST", "/_emulator/reset", "").status, 200);
+  EXPECT_TRUE(json::parse(call("GET", "/_emulator/requests", "").body)["requests"].empty());
+}
+
 // Three requests held unanswered at once are three in flight; answered ones
 // leave the count, and the peak remembers the most seen together.
 TEST_F(EmulatorProcessTest, StatsReportThePeakOfConcurrentRequests) {
   ASSERT_EQ(call("POST", "/_emulator/script", R"(["hang","hang","hang"])").status, 200);
   std::vector<std::thread> callers;
+  callers.reserve(3);
   for (int i = 0; i < 3; ++i) {
     callers.emplace_back([this] {
       gigent::http::Client own_client;

@@ -7,6 +7,7 @@
 // no secret reached any output.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,8 @@
 #include "fault_proxy.h"
 #include "llm_emulator.h"
 #include "support/agent_fixture.h"
+#include "support/json_client.h"
+#include "support/metrics_text.h"
 #include "support/process.h"
 
 using namespace gigent;
@@ -450,6 +453,7 @@ TEST_F(FaultSuite, TwoReplicasOnOneAgentProcessEveryOrderExactlyOnce) {
   auto& a = start_runtime(proxy.url());
   auto& b = start_runtime(proxy.url());
   std::vector<std::string> ids;
+  ids.reserve(8);
   for (int i = 0; i < 8; ++i) ids.push_back(order(server.url(), "Replica order " + std::to_string(i)));
   for (auto& id : ids) expect_delivered_once(server.url(), id, a, &proxy);
   EXPECT_EQ(emulator.requests(), 8);
@@ -474,6 +478,91 @@ TEST_F(FaultSuite, AReplicaStartedWhileAnotherWorksNeverTakesOverItsOrder) {
   EXPECT_EQ(emulator.requests(), 1) << "the second replica resumed an order the first was working on\n" << b.output();
   EXPECT_EQ(stop_runtime(a), 0) << a.output();
   EXPECT_EQ(stop_runtime(b), 0) << b.output();
+}
+
+// A replica dies working an order that a surviving replica's order list,
+// read before the order was accepted, still shows pending. The survivor's
+// accept is refused (the order is in progress): it reads the order back and
+// continues it. Dropping the dead replica's record instead left the order in
+// progress with no record, which every replica leaves to the one presumed to
+// work on it: never delivered.
+TEST_F(FaultSuite, AnOrderAStaleListShowsPendingIsContinuedWhenItsReplicaDied) {
+  yaml.extra_runtime += "  allow_replicas: true\n";
+  yaml.max_concurrent_orders = 1;
+  write_config();
+  EXPECT_EQ(stop_runtime(start_runtime(server.url())), 0);  // registered, gig published
+  const std::string id = order(server.url(), "Pending in a stale list");
+  json_http::Client seller(server.url());
+  const std::string agent_id = read_agent_id(config_dir() + "/.gigent-credentials");
+  const auto listed = seller.get("/api/orders?agent_id=" + agent_id + "&role=seller&status=pending", gigent_api_key());
+  ASSERT_NE(listed.raw.find(id), std::string::npos) << listed.raw;
+
+  llm_emulator::Action stuck;  // the victim's call: still running when it dies
+  stuck.delay_ms = 30000;
+  emulator.push(stuck);
+  auto& victim = start_runtime(server.url());
+  ASSERT_TRUE(victim.wait_for_output("asking anthropic", 20s)) << victim.output();
+  victim.signal(SIGKILL);
+  ASSERT_TRUE(victim.wait_exit(10s).has_value());
+
+  // The survivor's first order list is the stale one; until it has been
+  // read, no order shows accepted or in progress (so no reconcile resumes it).
+  FaultProxy proxy(server.url());
+  std::atomic<bool> stale_read{false};
+  proxy.set_rule([&](const http::Request& r) {
+    if (stale_read || r.method != "GET" || r.path != "/api/orders") return forward();
+    if (r.query_param("status").value_or("").find("pending") == std::string::npos)
+      return respond(200, R"({"orders":[]})");
+    stale_read = true;
+    return respond(200, listed.raw);
+  });
+  auto& survivor = start_runtime(proxy.url());
+  ASSERT_TRUE(FaultProxy::wait_until([&] { return stale_read.load(); }, 20s)) << survivor.output();
+  expect_delivered_once(server.url(), id, survivor, &proxy);
+  EXPECT_EQ(emulator.requests(), 2);  // the victim's call died with it
+  EXPECT_EQ(stop_runtime(survivor), 0) << survivor.output();
+}
+
+// A replica killed mid-order leaves the order in progress on the backend. A
+// surviving replica busy with new orders takes it over at its next free
+// worker, ahead of the new orders waiting: not at its next 15 s reconcile,
+// and not once it has worked through them all.
+TEST_F(FaultSuite, AKilledReplicasOrderIsTakenOverAheadOfTheNewOrdersWaiting) {
+  yaml.extra_runtime += "  allow_replicas: true\n";
+  yaml.max_concurrent_orders = 1;
+  write_config();
+  llm_emulator::Action stuck;  // the victim's call: still running when it dies
+  stuck.delay_ms = 30000;
+  emulator.push(stuck);
+  llm_emulator::Action quick;
+  quick.delay_ms = 300;
+  emulator.set_default(quick);
+  json_http::Client server_api(server.url());
+  auto delivered = [&] {
+    const std::string series =
+        R"(gigent_server_http_requests_total{method="POST",route="/api/orders/:id/deliver",status="200"})";
+    return std::max(0, static_cast<int>(metric_sample(server_api.get("/metrics").raw, series)));
+  };
+
+  auto& victim = start_runtime(server.url());
+  const std::string orphan = order(server.url(), "Orphaned by the kill");
+  ASSERT_TRUE(victim.wait_for_output("asking anthropic", 20s)) << victim.output();
+  auto& survivor = start_runtime(server.url());
+  const int waiting = 30;
+  for (int i = 0; i < waiting; ++i) order(server.url(), "Waiting " + std::to_string(i));
+  ASSERT_TRUE(FaultProxy::wait_until([&] { return delivered() >= 1; }, 30s)) << survivor.output();
+  victim.signal(SIGKILL);
+  ASSERT_TRUE(victim.wait_exit(10s).has_value());
+
+  auto row = wait_for_order_status(server.url(), orphan, "delivered", 60s);
+  const int delivered_with_it = delivered();
+  ASSERT_EQ(row.value("status", ""), "delivered") << survivor.output();
+  EXPECT_LE(delivered_with_it, waiting / 2) << "the orphan waited behind the new orders (" << delivered_with_it
+                                            << " of " << waiting + 1 << " delivered with it)\n"
+                                            << survivor.output();
+  ASSERT_TRUE(FaultProxy::wait_until([&] { return delivered() >= waiting + 1; }, 60s)) << survivor.output();
+  EXPECT_EQ(emulator.requests(), waiting + 2);  // the victim's call died with it
+  EXPECT_EQ(stop_runtime(survivor), 0) << survivor.output();
 }
 
 }  // namespace

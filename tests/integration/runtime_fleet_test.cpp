@@ -17,6 +17,7 @@
 #include "fault_proxy.h"
 #include "llm_emulator.h"
 #include "support/agent_fixture.h"
+#include "support/json_client.h"
 #include "support/process.h"
 
 using namespace gigent;
@@ -80,8 +81,18 @@ class RuntimeFleet : public ::testing::Test {
 TEST_F(RuntimeFleet, AgentsInOneProcessKeepTheirOwnIdentityAndABrokenConfigStopsOnlyItsAgent) {
   for (int n = 1; n <= 3; ++n) write_agent(fmt::format("a{}", n), n);
   std::ofstream(config_of("broken")) << "agent: [\n";
-  auto& runtime = start_fleet(server.url());
+  const auto listen_port = free_tcp_port();
+  auto& runtime = start_fleet(server.url(), {"--listen", fmt::format("127.0.0.1:{}", listen_port)});
   ASSERT_TRUE(runtime.wait_for_output("3 agent(s) online, 1 failed", 60s)) << runtime.output();
+  // The operator's endpoint speaks for the whole process: the broken config
+  // fails /healthz by name, /status lists every agent.
+  json_http::Client endpoint(fmt::format("http://127.0.0.1:{}", listen_port));
+  const auto health = endpoint.call("GET", "/healthz");
+  EXPECT_EQ(health.status, 503) << health.raw;
+  EXPECT_NE(health.raw.find("broken.yaml: config"), std::string::npos) << health.raw;
+  const auto status_answer = endpoint.call("GET", "/status");
+  ASSERT_EQ(status_answer.status, 200) << status_answer.raw;
+  EXPECT_EQ(status_answer.body["agents"].size(), 4U) << status_answer.raw;
   // The broken file is reported with its position, and its agent only is left out.
   EXPECT_NE(runtime.output().find("broken.yaml:2:1"), std::string::npos) << runtime.output();
 

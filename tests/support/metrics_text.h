@@ -23,6 +23,23 @@ inline double metric_sample(const std::string& exposition, const std::string& se
   return -1;
 }
 
+// The sum of every sample of `name` whose labels contain `label` (e.g.
+// `route="/api/orders/:id/deliver"`), whatever its other labels; 0 when none.
+inline double metric_sum(const std::string& exposition, const std::string& name, const std::string& label) {
+  double sum = 0;
+  std::size_t pos = 0;
+  while ((pos = exposition.find(name + "{", pos)) != std::string::npos) {
+    const std::size_t end = exposition.find('\n', pos);
+    const std::string line = exposition.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    const std::size_t close = line.rfind("} ");
+    if ((pos == 0 || exposition[pos - 1] == '\n') && close != std::string::npos &&
+        line.substr(0, close).find(label) != std::string::npos)
+      sum += std::stod(line.substr(close + 2));
+    pos += name.size();
+  }
+  return sum;
+}
+
 inline bool have_promtool() {
   return std::system("command -v promtool > /dev/null 2>&1") == 0;
 }

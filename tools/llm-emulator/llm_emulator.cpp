@@ -527,6 +527,12 @@ void LlmEmulator::handle_control(http::Request&& request, const http::Reply& rep
   try {
     if (request.path == "/_emulator/stats" && request.method == "GET") {
       reply(json_response(200, stats()));
+    } else if (request.path == "/_emulator/requests" && request.method == "GET") {
+      // Without the headers: they carry the API key.
+      json list = json::array();
+      for (const auto& recorded : recorded_requests())
+        list.push_back({{"api", recorded.api}, {"path", recorded.path}, {"body", recorded.body}});
+      reply(json_response(200, {{"requests", std::move(list)}}));
     } else if (request.path == "/_emulator/reset" && request.method == "POST") {
       reset();
       reply(json_response(200, {{"reset", true}}));

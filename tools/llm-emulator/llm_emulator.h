@@ -8,6 +8,8 @@
 //   POST /_emulator/script   JSON list of actions, appended to the queue
 //   POST /_emulator/default  one action, used when the queue is empty
 //   GET  /_emulator/stats    counts per API and per outcome, requests in flight and their peak
+//   GET  /_emulator/requests every API request since start or reset, in arrival order: api,
+//                            path and body (no headers: they carry the key)
 //   POST /_emulator/reset    empty queue, default "ok", zero counters, release hangs
 #include <chrono>
 #include <cstdint>
