@@ -48,6 +48,7 @@ wait_for_line() {  # file, text, seconds
 }
 
 start_server() {  # sets $api
+  rm -f "$work/server.out"  # a restart must not read the previous server's address
   "$BUILD_DIR/gigent-server" --port 0 --db "$work/server.db" --log-level warn "$@" \
     >"$work/server.out" 2>"$work/server.log" &
   server_pid=$!

@@ -106,7 +106,9 @@ run_side() {  # one|many COUNT
   echo "== $side: $count agents in $([ "$side" = one ] && echo "one process" || echo "$count processes")"
   rm -f "$work"/server.db*
   start_server
-  echo "server features: $(curl -sf "$api/api/health" | jq -c .features)"
+  local features
+  features=$(curl -sf "$api/api/health" | jq -c .features) || { echo "the server at $api does not answer /api/health" >&2; exit 1; }
+  echo "server features: $features"
   boot_side "$side" "$count"
   echo "all $count agents online after ${res[$side.boot]} s; settling 5 s"
   # How the process waits for its agents' orders: one multi-agent wait, or each agent polling.
