@@ -67,3 +67,17 @@ export async function rejection(fn) {
   }
   throw new Error('expected the call to fail, but it succeeded');
 }
+
+// The chat request both OpenAI checks send: a system and a user turn, at most
+// 200 tokens; `extra` adds or overrides fields (stream, max_tokens, ...).
+export function openaiChatRequest(model, text, extra = {}) {
+  return {
+    model,
+    max_tokens: 200,
+    messages: [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: text },
+    ],
+    ...extra,
+  };
+}

@@ -7,7 +7,7 @@ import { after, beforeEach, describe, test } from 'node:test';
 
 import OpenAI from 'openai';
 
-import { API_KEY, emulator, emulatorUrl, rejection, stopSpawnedEmulator } from './emulator.mjs';
+import { API_KEY, emulator, emulatorUrl, openaiChatRequest, rejection, stopSpawnedEmulator } from './emulator.mjs';
 
 const MODEL = 'gpt-emulated-stream';
 
@@ -16,15 +16,7 @@ async function client(options = {}) {
 }
 
 function request(text, extra = {}) {
-  return {
-    model: MODEL,
-    max_tokens: 200,
-    messages: [
-      { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: text },
-    ],
-    ...extra,
-  };
+  return openaiChatRequest(MODEL, text, extra);
 }
 
 describe('OpenAI SDK streaming against llm-emulator', () => {

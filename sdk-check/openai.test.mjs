@@ -5,7 +5,7 @@ import { after, beforeEach, describe, test } from 'node:test';
 
 import OpenAI from 'openai';
 
-import { API_KEY, emulator, emulatorUrl, rejection, stopSpawnedEmulator } from './emulator.mjs';
+import { API_KEY, emulator, emulatorUrl, openaiChatRequest, rejection, stopSpawnedEmulator } from './emulator.mjs';
 
 const MODEL = 'gpt-4o-mini';
 
@@ -15,15 +15,7 @@ async function client(options = {}) {
 }
 
 function ask(openai, text, extra = {}) {
-  return openai.chat.completions.create({
-    model: MODEL,
-    max_tokens: 200,
-    messages: [
-      { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: text },
-    ],
-    ...extra,
-  });
+  return openai.chat.completions.create(openaiChatRequest(MODEL, text, extra));
 }
 
 describe('OpenAI SDK against llm-emulator', () => {
