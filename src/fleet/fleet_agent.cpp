@@ -51,11 +51,6 @@ std::string FleetAgent::error() const {
   return error_;
 }
 
-std::string FleetAgent::phase() const {
-  std::lock_guard lock(mutex_);
-  return phase_;
-}
-
 int FleetAgent::busy() const {
   return online_ ? lane_->busy() : 0;
 }

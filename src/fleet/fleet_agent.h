@@ -94,7 +94,6 @@ class FleetAgent : public std::enable_shared_from_this<FleetAgent> {
   bool failed() const;
   std::string agent_id() const;
   std::string api_key() const;
-  std::string phase() const;
   std::string error() const;  // why it failed ("" when it did not)
   int busy() const;
   // Orders were left listed for want of a free worker: it wants a pass when one frees.
